@@ -1,0 +1,216 @@
+// A viem transport over several RPC URLs: each request goes to the first healthy URL and moves on
+// when that URL fails (connection refused, timeout, HTTP error, node-side error); a failed URL
+// sits out a cool-down, then gets traffic again. Counts every request sent, per URL.
+//
+// Why not viem's `fallback`: it always starts at the first URL (no cool-down, so a dead primary
+// costs a failed request every time), also fails over on errors that are the request's fault
+// (a too-large eth_getLogs range, which we want to split instead), and its transport-level
+// retries would hide how many requests were really sent.
+import { BaseError, custom, http, HttpRequestError, TimeoutError, type CustomTransport, type EIP1193RequestFn } from 'viem';
+import type { RpcEndpointHealth } from '../types.ts';
+import { type ChainLogger, silentLogger } from './chain-logger.ts';
+import { isRangeTooLargeError } from './transfer-logs.ts';
+
+export interface FailoverRpcOptions {
+  chain: string;
+  rpcUrls: readonly string[];
+  /** When set, each URL's eth_chainId is checked before its first use; a mismatch disables it. */
+  chainId?: number;
+  /** Per request, per URL. Default 10 s. */
+  requestTimeoutMs?: number;
+  /** How long a failed URL is passed over before it is tried again. Default 30 s. */
+  cooldownMs?: number;
+  logger?: ChainLogger;
+}
+
+export interface FailoverRpc {
+  transport: CustomTransport;
+  /** Sends one JSON-RPC request with failover (what the viem transport calls). */
+  request(args: { method: string; params?: unknown }): Promise<unknown>;
+  health(): RpcEndpointHealth[];
+  requestCount(): number;
+}
+
+export class RpcUnavailableError extends Error {
+  readonly chain: string;
+  readonly method: string;
+  constructor(chain: string, method: string, attempts: readonly string[], cause: unknown) {
+    super(`every RPC endpoint for ${chain} failed ${method}: ${attempts.join('; ')}`, { cause });
+    this.name = 'RpcUnavailableError';
+    this.chain = chain;
+    this.method = method;
+  }
+}
+
+export class RpcChainIdMismatchError extends Error {
+  constructor(url: string, expected: number, actual: number) {
+    super(`RPC endpoint ${url} serves chain id ${actual}, expected ${expected}`);
+    this.name = 'RpcChainIdMismatchError';
+  }
+}
+
+interface Endpoint {
+  url: string;
+  /** What health and logs show: the URL without credentials or key-like path segments. */
+  displayUrl: string;
+  send: EIP1193RequestFn;
+  requests: number;
+  failures: number;
+  ok: boolean;
+  lastError: string | null;
+  lastErrorAt: string | null;
+  /** Epoch ms before which this endpoint is only tried when every other one failed. */
+  coolingUntil: number;
+  /** Resolved once eth_chainId matched (only when a chainId is expected). */
+  chainVerified: boolean;
+}
+
+/** Hides API keys: userinfo, query strings and long token-like path segments. */
+export function redactRpcUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return '[invalid url]';
+  }
+  if (url.username || url.password) {
+    url.username = '***';
+    url.password = '';
+  }
+  if (url.search) url.search = '?***';
+  url.pathname = url.pathname
+    .split('/')
+    .map((segment) => (segment.length >= 16 && /^[A-Za-z0-9_-]+$/.test(segment) ? '***' : segment))
+    .join('/');
+  return url.toString().replace(/\/$/, '');
+}
+
+// JSON-RPC errors that are the request's own fault: another endpoint would answer the same.
+const REQUEST_FAULT_CODES = new Set([
+  -32700, // parse error
+  -32600, // invalid request
+  -32602, // invalid params
+  3, // execution reverted
+]);
+
+/** Whether an error says "this endpoint is unwell" (try the next) rather than "this request is wrong". */
+export function isEndpointFailure(error: unknown, method: string): boolean {
+  if (method === 'eth_getLogs' && isRangeTooLargeError(error)) return false;
+  if (error instanceof TimeoutError || error instanceof HttpRequestError) return true;
+  if (error instanceof RpcChainIdMismatchError) return true;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'number') return !REQUEST_FAULT_CODES.has(code);
+  return true;
+}
+
+function describeError(error: unknown, endpoint: Endpoint): string {
+  let text: string;
+  if (error instanceof HttpRequestError) {
+    text = `${error.status ? `HTTP ${error.status}` : 'connection failed'}${error.details ? `: ${error.details}` : ''}`;
+  } else if (error instanceof BaseError) {
+    text = error.details && error.details !== error.shortMessage ? `${error.shortMessage} ${error.details}` : error.shortMessage;
+  } else {
+    text = error instanceof Error ? error.message : String(error);
+  }
+  return text.split(endpoint.url).join(endpoint.displayUrl).slice(0, 300);
+}
+
+export function createFailoverRpc(options: FailoverRpcOptions): FailoverRpc {
+  if (options.rpcUrls.length === 0) throw new Error(`no RPC URL configured for ${options.chain}`);
+  const logger = options.logger ?? silentLogger;
+  const cooldownMs = options.cooldownMs ?? 30_000;
+  const timeout = options.requestTimeoutMs ?? 10_000;
+  let total = 0;
+
+  const endpoints: Endpoint[] = options.rpcUrls.map((url) => ({
+    url,
+    displayUrl: redactRpcUrl(url),
+    // retryCount 0: retrying is this module's job, and every attempt must be counted.
+    send: http(url, { retryCount: 0, timeout })({ retryCount: 0 }).request,
+    requests: 0,
+    failures: 0,
+    ok: true,
+    lastError: null,
+    lastErrorAt: null,
+    coolingUntil: 0,
+    chainVerified: options.chainId === undefined,
+  }));
+
+  /** Healthy endpoints in configured order, then cooling ones, soonest back first. */
+  function attemptOrder(now: number): Endpoint[] {
+    const ready = endpoints.filter((e) => e.coolingUntil <= now);
+    const cooling = endpoints.filter((e) => e.coolingUntil > now).sort((a, b) => a.coolingUntil - b.coolingUntil);
+    return [...ready, ...cooling];
+  }
+
+  async function sendCounted(endpoint: Endpoint, method: string, params: unknown): Promise<unknown> {
+    endpoint.requests++;
+    total++;
+    return endpoint.send({ method, params } as never);
+  }
+
+  async function verifyChainId(endpoint: Endpoint): Promise<void> {
+    if (endpoint.chainVerified || options.chainId === undefined) return;
+    const answer = await sendCounted(endpoint, 'eth_chainId', []);
+    const actual = Number.parseInt(String(answer), 16);
+    if (actual !== options.chainId) throw new RpcChainIdMismatchError(endpoint.displayUrl, options.chainId, actual);
+    endpoint.chainVerified = true;
+  }
+
+  async function request({ method, params }: { method: string; params?: unknown }): Promise<unknown> {
+    const attempts: string[] = [];
+    let lastError: unknown;
+    for (const endpoint of attemptOrder(Date.now())) {
+      try {
+        await verifyChainId(endpoint);
+        const result = await sendCounted(endpoint, method, params ?? []);
+        if (!endpoint.ok) logger.info({ chain: options.chain, url: endpoint.displayUrl }, 'RPC endpoint recovered');
+        endpoint.ok = true;
+        endpoint.coolingUntil = 0;
+        return result;
+      } catch (error) {
+        if (!isEndpointFailure(error, method)) {
+          // The endpoint answered; the request itself was refused.
+          endpoint.ok = true;
+          endpoint.coolingUntil = 0;
+          throw error;
+        }
+        const description = describeError(error, endpoint);
+        endpoint.failures++;
+        endpoint.ok = false;
+        endpoint.lastError = description;
+        endpoint.lastErrorAt = new Date().toISOString();
+        // A wrong chain is a configuration error, not a hiccup: keep it out for much longer.
+        endpoint.coolingUntil = Date.now() + (error instanceof RpcChainIdMismatchError ? cooldownMs * 20 : cooldownMs);
+        attempts.push(`${endpoint.displayUrl}: ${description}`);
+        lastError = error;
+        logger.warn({ chain: options.chain, url: endpoint.displayUrl, method, error: description }, 'RPC endpoint failed, trying next');
+      }
+    }
+    throw new RpcUnavailableError(options.chain, method, attempts, lastError);
+  }
+
+  return {
+    // retryCount 0 on viem's side too; the name shows up in viem's error messages.
+    transport: custom({ request }, { key: 'kassa-failover', name: `Kassa failover (${options.chain})`, retryCount: 0 }),
+    request,
+    health: () =>
+      endpoints.map((e) => ({
+        url: e.displayUrl,
+        ok: e.ok,
+        lastError: e.lastError,
+        lastErrorAt: e.lastErrorAt,
+        requests: e.requests,
+        failures: e.failures,
+      })),
+    requestCount: () => total,
+  };
+}
+
+/** The RpcUnavailableError inside viem's wrapping, if that is what went wrong. */
+export function unwrapRpcError(error: unknown): unknown {
+  for (let e: unknown = error, depth = 0; e && depth < 6; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof RpcUnavailableError) return e;
+  }
+  return error;
+}

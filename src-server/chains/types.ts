@@ -1,0 +1,73 @@
+// The one interface every chain family implements. Adapters speak one chain's protocol and
+// know nothing of invoices: they find transfers to addresses they are told to watch.
+
+export type ChainFamily = 'evm' | 'tron' | 'bitcoin';
+
+/** What the watcher asks an adapter to look for in a block range. */
+export interface WatchSet {
+  /** Receiving addresses in the adapter's canonical form (EVM: lowercase 0x hex). */
+  addresses: ReadonlySet<string>;
+  /** Token contracts to watch (EVM: lowercase 0x hex). Empty = no token scanning. */
+  tokenContracts: ReadonlySet<string>;
+  /** Whether native-coin transfers to the watched addresses matter. */
+  native: boolean;
+}
+
+/** One incoming transfer found on chain, in base units. */
+export interface DetectedTransfer {
+  txid: string;
+  /** Log index (EVM token), -1 for a native EVM transfer (one per tx), vout for UTXO chains. */
+  index: number;
+  from: string;
+  /** Canonical form, as in WatchSet.addresses. */
+  to: string;
+  /** Token contract (canonical form) or null for the native coin. */
+  tokenContract: string | null;
+  amount: bigint;
+  blockNumber: number;
+  blockHash: string;
+  /** Unix seconds of the block. */
+  blockTime: number;
+}
+
+export interface BlockRef {
+  number: number;
+  hash: string;
+  parentHash: string;
+  /** Unix seconds. */
+  time: number;
+}
+
+export interface ScanResult {
+  transfers: DetectedTransfer[];
+  /** Every block of the scanned range, ascending, for reorg detection. */
+  blocks: BlockRef[];
+}
+
+export interface RpcEndpointHealth {
+  url: string;
+  ok: boolean;
+  lastError: string | null;
+  lastErrorAt: string | null;
+  requests: number;
+  failures: number;
+}
+
+export interface ChainAdapter {
+  /** The chain this adapter watches, e.g. 'devnet', 'ethereum', 'bsc'. */
+  readonly chain: string;
+  readonly family: ChainFamily;
+  getHeadNumber(): Promise<number>;
+  /** Header of a block; null when the chain has no block at that height. */
+  getBlock(number: number): Promise<BlockRef | null>;
+  /**
+   * Every transfer to a watched address in [from, to] (inclusive) plus the headers of those
+   * blocks. The number of RPC calls depends on the range, never on the size of the watch set.
+   */
+  scanBlockRange(from: number, to: number, watch: WatchSet): Promise<ScanResult>;
+  /** Per-URL health, for /healthz. */
+  rpcHealth(): RpcEndpointHealth[];
+  /** Total JSON-RPC requests sent (for metrics and the calls-per-block test). */
+  rpcRequestCount(): number;
+  close?(): Promise<void>;
+}

@@ -1,0 +1,292 @@
+#!/usr/bin/env node
+// `kassa serve | keys … | wallet … | backup FILE`. Flags beat env (KASSA_*) beat <home>/config.json.
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { ConfigError, defaultHome, loadConfig } from './config/config.ts';
+import { createApiKeysService, KeyInputError } from './keys/api-keys-service.ts';
+import { DEFAULT_STORE_ID, openHome, startNode, VERSION } from './node.ts';
+import { backupDatabase } from './storage/db.ts';
+import { ADDRESS_SCHEMES, type AddressScheme } from './wallet/derive.ts';
+import { KeyStoreError, openKeyStore, type PassphrasePromptRequest } from './wallet/key-store.ts';
+import { createWalletService, WalletError } from './wallet/wallet-service.ts';
+
+const HELP = `kassa ${VERSION} — your own crypto payment gateway
+
+Usage:
+  kassa serve [--home DIR] [--host 127.0.0.1] [--port 8420] [--public-port 8421]
+              [--devnet-rpc URL | --no-devnet] [--block-time SECONDS] [--allow-remote]
+  kassa keys create --mode test|live [--scopes a,b] [--rate-limit N|off] [--name NAME] [--json]
+  kassa keys list [--json]
+  kassa keys revoke KEY_ID
+  kassa wallet create            make the live wallet (24 words, shown once)
+  kassa wallet import            import a live wallet's words (read from the terminal or stdin)
+  kassa wallet addresses [--mode test|live] [--scheme evm|tron|btc|ltc] [--limit N] [--json]
+  kassa backup FILE              consistent copy of the database (SQLite online backup)
+
+Home: --home, else KASSA_HOME, else the OS app-data dir. Config: <home>/config.json, KASSA_* env, flags.`;
+
+class UsageError extends Error {}
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`kassa: ${message}\n`);
+  process.exit(code);
+}
+
+async function readHidden(prompt: string): Promise<string> {
+  if (!process.stdin.isTTY) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8').trim();
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  const output = rl as unknown as { _writeToOutput: (s: string) => void };
+  process.stderr.write(prompt);
+  output._writeToOutput = () => {}; // do not echo secrets
+  const answer = await new Promise<string>((resolve) => rl.question('', resolve));
+  rl.close();
+  process.stderr.write('\n');
+  return answer.trim();
+}
+
+async function promptPassphrase(req: PassphrasePromptRequest): Promise<string> {
+  if (!process.stdin.isTTY) throw new KeyStoreError('passphrase_required', 'A passphrase is needed to unlock the key file.', 'Set KASSA_PASSPHRASE.');
+  const first = await readHidden(req.purpose === 'create' ? 'New passphrase for the Kassa key file: ' : 'Kassa passphrase: ');
+  if (req.purpose === 'create') {
+    const again = await readHidden('Repeat the passphrase: ');
+    if (again !== first) throw new UsageError('the passphrases differ');
+  }
+  return first;
+}
+
+function homeFrom(flag: string | undefined): string {
+  return flag ? flag : defaultHome();
+}
+
+async function cmdServe(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      home: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'public-port': { type: 'string' },
+      'public-host': { type: 'string' },
+      'devnet-rpc': { type: 'string' },
+      'no-devnet': { type: 'boolean' },
+      'block-time': { type: 'string' },
+      'allow-remote': { type: 'boolean' },
+      'log-level': { type: 'string' },
+    },
+    strict: true,
+  });
+  const num = (name: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    if (!/^\d+(\.\d+)?$/.test(v)) throw new ConfigError(`--${name}: expected a number, got "${v}"`);
+    return Number(v);
+  };
+  if (values['no-devnet'] && values['devnet-rpc']) throw new ConfigError('--devnet-rpc and --no-devnet contradict each other');
+  const home = homeFrom(values.home);
+  const devnet: Record<string, unknown> = {};
+  if (values['no-devnet']) devnet.enabled = false;
+  if (values['devnet-rpc']) devnet.rpcUrl = values['devnet-rpc'];
+  if (values['block-time'] !== undefined) devnet.blockTime = num('block-time', values['block-time']);
+  const { config } = loadConfig({
+    home,
+    flags: {
+      host: values.host,
+      port: num('port', values.port),
+      publicPort: num('public-port', values['public-port']),
+      publicHost: values['public-host'],
+      allowRemoteMerchantApi: values['allow-remote'],
+      logLevel: values['log-level'],
+      ...(Object.keys(devnet).length ? { devnet } : {}),
+    },
+  });
+  const node = await startNode({ home, config, promptPassphrase: process.stdin.isTTY ? promptPassphrase : undefined });
+  process.stderr.write(`kassa: merchant API ${node.merchantUrl}  ·  public ${node.publicUrl}  ·  docs ${node.merchantUrl}/docs\n`);
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`kassa: ${signal}, stopping\n`);
+    await node.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+async function cmdKeys(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    options: {
+      home: { type: 'string' },
+      mode: { type: 'string' },
+      scopes: { type: 'string' },
+      'rate-limit': { type: 'string' },
+      name: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  const home = homeFrom(values.home);
+  const { config } = loadConfig({ home });
+  const { storage, close } = openHome(home);
+  try {
+    const keys = createApiKeysService({ storage, defaultRateLimit: config.rateLimitDefault });
+    if (sub === 'create') {
+      if (values.mode !== 'test' && values.mode !== 'live') throw new UsageError('keys create: --mode test|live is required');
+      const rl = values['rate-limit'];
+      let rateLimit: number | 'off' | undefined;
+      if (rl !== undefined) {
+        if (rl === 'off') rateLimit = 'off';
+        else if (/^\d+$/.test(rl)) rateLimit = Number(rl);
+        else throw new UsageError('--rate-limit: a whole number of requests per second, or "off"');
+      }
+      const { key, summary } = keys.create({ mode: values.mode, storeId: DEFAULT_STORE_ID, scopes: values.scopes, rateLimit, name: values.name });
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify({ id: summary.id, key, mode: summary.mode, scopes: summary.scopes, rate_limit: summary.rate_limit })}\n`);
+      } else {
+        process.stdout.write(`${key}\n`);
+        process.stderr.write(`Created ${summary.mode} key ${summary.id} (scopes: ${summary.scopes.join(', ')}; rate limit: ${summary.rate_limit ?? 'off'}/s).\nThis is the only time the key is shown; store it now.\n`);
+      }
+    } else if (sub === 'list') {
+      const list = keys.list();
+      if (values.json) process.stdout.write(`${JSON.stringify(list)}\n`);
+      else {
+        for (const k of list) {
+          process.stdout.write(`${k.id}  ${k.mode}  ${k.hint}  ${k.revoked_at ? 'revoked ' + k.revoked_at : 'active'}  last used ${k.last_used_at ?? 'never'}  ${k.scopes.length} scopes\n`);
+        }
+        if (list.length === 0) process.stderr.write('No API keys yet: kassa keys create --mode test\n');
+      }
+    } else if (sub === 'revoke') {
+      const id = positionals[0];
+      if (!id) throw new UsageError('keys revoke KEY_ID');
+      const revoked = keys.revoke(id);
+      if (!revoked) throw new UsageError(`keys revoke: no key with id ${id}`);
+      process.stdout.write(values.json ? `${JSON.stringify(revoked)}\n` : `revoked ${id}\n`);
+    } else {
+      throw new UsageError('keys create|list|revoke');
+    }
+  } finally {
+    close();
+  }
+}
+
+async function cmdWallet(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      home: { type: 'string' },
+      mode: { type: 'string', default: 'live' },
+      scheme: { type: 'string' },
+      limit: { type: 'string', default: '20' },
+      json: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const home = homeFrom(values.home);
+  const { config } = loadConfig({ home });
+  const { storage, close } = openHome(home);
+  try {
+    if (sub === 'addresses') {
+      if (values.mode !== 'test' && values.mode !== 'live') throw new UsageError('--mode test|live');
+      const schemes = values.scheme ? [values.scheme] : [...ADDRESS_SCHEMES];
+      for (const s of schemes) if (!(ADDRESS_SCHEMES as readonly string[]).includes(s)) throw new UsageError(`--scheme: one of ${ADDRESS_SCHEMES.join(', ')}`);
+      const limit = Number(values.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit: a positive whole number');
+      const livemode = values.mode === 'live';
+      const out = schemes.map((scheme) => ({
+        scheme,
+        account: storage.wallet.getAccount(livemode, scheme as AddressScheme)?.xpub ?? null,
+        addresses: storage.wallet.listAddresses(livemode, scheme as AddressScheme, limit).map((a) => ({ index: a.derivation_index, address: a.address, purpose: a.purpose })),
+      }));
+      if (values.json) process.stdout.write(`${JSON.stringify(out)}\n`);
+      else {
+        for (const s of out) {
+          process.stdout.write(`${s.scheme}: ${s.account ? s.addresses.length + ' allocated' : 'no ' + values.mode + ' wallet'}\n`);
+          for (const a of s.addresses) process.stdout.write(`  #${a.index}  ${a.address}  ${a.purpose}\n`);
+        }
+      }
+      return;
+    }
+    if (sub !== 'create' && sub !== 'import') throw new UsageError('wallet create|import|addresses');
+    const keyStore = await openKeyStore({
+      home,
+      prefer: config.keyStore,
+      passphrase: process.env.KASSA_PASSPHRASE || undefined,
+      promptPassphrase: process.stdin.isTTY ? promptPassphrase : undefined,
+    });
+    const wallet = createWalletService({ storage, keyStore });
+    let mnemonic: string | undefined;
+    if (sub === 'import') mnemonic = await readHidden('Enter the 12 or 24 words, separated by spaces: ');
+    const result = await wallet.createLiveWallet({ mnemonic });
+    if (result.imported) {
+      process.stdout.write(`Imported the live wallet. Its seed is sealed in: ${keyStore.describe()}.\n`);
+    } else {
+      process.stdout.write(
+        `Your live wallet's recovery words (shown ONCE — write them down, offline, in order):\n\n${result.mnemonic
+          .split(' ')
+          .map((w, i) => `${String(i + 1).padStart(2, ' ')}. ${w}`)
+          .join('\n')}\n\nAnyone with these words controls the funds. Kassa keeps them sealed in: ${keyStore.describe()}.\n`,
+      );
+    }
+  } finally {
+    close();
+  }
+}
+
+async function cmdBackup(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, options: { home: { type: 'string' } }, allowPositionals: true, strict: true });
+  const file = positionals[0];
+  if (!file) throw new UsageError('backup FILE');
+  const { storage, close } = openHome(homeFrom(values.home));
+  try {
+    await backupDatabase(storage.db, file);
+    process.stdout.write(`backed up to ${file}\n`);
+  } finally {
+    close();
+  }
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        return await cmdServe(rest);
+      case 'keys':
+        return await cmdKeys(rest);
+      case 'wallet':
+        return await cmdWallet(rest);
+      case 'backup':
+        return await cmdBackup(rest);
+      case 'version':
+      case '--version':
+        process.stdout.write(`${VERSION}\n`);
+        return;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(`${HELP}\n`);
+        return;
+      default:
+        throw new UsageError(`unknown command "${command}"\n\n${HELP}`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) fail(err.message);
+    if (err instanceof ConfigError) fail(err.message);
+    if (err instanceof KeyStoreError) fail(`${err.message}\n  fix: ${err.fix}`);
+    if (err instanceof WalletError) fail(`${err.message}\n  fix: ${err.fix}`);
+    if (err instanceof KeyInputError) fail(err.message);
+    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) fail((err as Error).message);
+    const e = err as Error;
+    fail(`${e.name}: ${e.message}`, 1);
+  }
+}
+
+await main(process.argv.slice(2));

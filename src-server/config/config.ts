@@ -1,0 +1,152 @@
+import envPaths from 'env-paths';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+const networkIds = ['ethereum', 'bsc', 'polygon', 'base', 'arbitrum', 'tron', 'bitcoin', 'litecoin'] as const;
+
+const NetworkConfig = z.strictObject({
+  enabled: z.boolean().default(false),
+  rpcUrls: z.array(z.url({ protocol: /^(https?|wss?)$/ })).min(1).optional(),
+  confirmations: z.number().int().min(1).max(10_000).optional(),
+});
+
+export const ConfigSchema = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(8420),
+  publicHost: z.string().min(1).default('127.0.0.1'),
+  publicPort: z.number().int().min(0).max(65535).default(8421),
+  /** Base URL customers reach the public listener at (tunnel or reverse proxy); defaults to the local one. */
+  publicBaseUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** Binding the merchant listener off loopback exposes the API; it takes this explicit opt-in. */
+  allowRemoteMerchantApi: z.boolean().default(false),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  keyStore: z.enum(['auto', 'keychain', 'passphrase', 'none']).default('auto'),
+  devnet: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Use an already running EVM devnet instead of starting anvil. */
+      rpcUrl: z.url({ protocol: /^https?$/ }).optional(),
+      /** Seconds between blocks; 0 = mine only on demand (test helper). */
+      blockTime: z.number().min(0).max(3600).default(2),
+      /** Port for the embedded anvil; 0 = any free port. */
+      port: z.number().int().min(0).max(65535).default(0),
+      confirmations: z.number().int().min(1).max(1000).default(2),
+    })
+    .prefault({}),
+  watcher: z
+    .strictObject({
+      pollIntervalMs: z.number().int().min(50).max(600_000).default(1000),
+      maxBlockRange: z.number().int().min(1).max(100_000).default(500),
+      /** Block hashes kept per chain for reorg detection. */
+      reorgWindow: z.number().int().min(8).max(100_000).default(256),
+    })
+    .prefault({}),
+  networks: z.partialRecord(z.enum(networkIds), NetworkConfig).default({}),
+  /** Fixed fiat rates, "EUR/USDT": "1.0870" = 1 EUR buys 1.0870 USDT. */
+  rates: z.record(z.string().regex(/^[A-Z]{3}\/[A-Z0-9]{2,10}$/), z.string().regex(/^\d+(\.\d+)?$/)).default({}),
+  rateLimitDefault: z.number().int().min(1).max(100_000).default(100),
+});
+
+export type KassaConfig = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.KASSA_HOME) return resolve(env.KASSA_HOME);
+  return envPaths('kassa', { suffix: '' }).data;
+}
+
+/** Environment variables that map onto config keys. */
+const ENV_KEYS: Record<string, { path: string[]; type: 'string' | 'number' | 'boolean' }> = {
+  KASSA_HOST: { path: ['host'], type: 'string' },
+  KASSA_PORT: { path: ['port'], type: 'number' },
+  KASSA_PUBLIC_HOST: { path: ['publicHost'], type: 'string' },
+  KASSA_PUBLIC_PORT: { path: ['publicPort'], type: 'number' },
+  KASSA_PUBLIC_BASE_URL: { path: ['publicBaseUrl'], type: 'string' },
+  KASSA_LOG_LEVEL: { path: ['logLevel'], type: 'string' },
+  KASSA_KEY_STORE: { path: ['keyStore'], type: 'string' },
+  KASSA_DEVNET: { path: ['devnet', 'enabled'], type: 'boolean' },
+  KASSA_DEVNET_RPC: { path: ['devnet', 'rpcUrl'], type: 'string' },
+  KASSA_DEVNET_BLOCK_TIME: { path: ['devnet', 'blockTime'], type: 'number' },
+  KASSA_POLL_INTERVAL_MS: { path: ['watcher', 'pollIntervalMs'], type: 'number' },
+};
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]!] = value;
+}
+
+function mergeDeep(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    const prev = out[k];
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev)
+        ? mergeDeep(prev as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
+function envLayer(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const layer: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(ENV_KEYS)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    let value: unknown = raw;
+    if (spec.type === 'number') {
+      if (!/^\d+(\.\d+)?$/.test(raw)) throw new ConfigError(`${name}: expected a number, got "${raw}"`);
+      value = Number(raw);
+    } else if (spec.type === 'boolean') {
+      if (!/^(1|0|true|false|yes|no)$/i.test(raw)) throw new ConfigError(`${name}: expected true or false, got "${raw}"`);
+      value = /^(1|true|yes)$/i.test(raw);
+    }
+    setPath(layer, spec.path, value);
+  }
+  return layer;
+}
+
+export interface LoadedConfig {
+  home: string;
+  configFile: string;
+  config: KassaConfig;
+}
+
+/** Config = defaults < `<home>/config.json` < KASSA_* env < flags; every error names the key at fault. */
+export function loadConfig(opts: { home: string; env?: NodeJS.ProcessEnv; flags?: Record<string, unknown> }): LoadedConfig {
+  const configFile = join(opts.home, 'config.json');
+  let fileLayer: Record<string, unknown> = {};
+  if (existsSync(configFile)) {
+    try {
+      fileLayer = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+    } catch (err) {
+      throw new ConfigError(`${configFile}: not valid JSON (${(err as Error).message})`);
+    }
+    if (typeof fileLayer !== 'object' || fileLayer === null || Array.isArray(fileLayer)) {
+      throw new ConfigError(`${configFile}: expected a JSON object`);
+    }
+  }
+  const merged = mergeDeep(mergeDeep(fileLayer, envLayer(opts.env ?? process.env)), opts.flags ?? {});
+  const parsed = ConfigSchema.safeParse(merged);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration (${configFile}, KASSA_* env, flags):\n${lines.join('\n')}`);
+  }
+  return { home: opts.home, configFile, config: parsed.data };
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host === '127.0.0.1' || host === '::1' || host === 'localhost' || /^127\./.test(host);
+}

@@ -1,0 +1,95 @@
+import type { ZodError } from 'zod';
+
+export type ApiErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'rate_limit_error'
+  | 'idempotency_error'
+  | 'api_error';
+
+/** An error a caller can act on; the edge turns it into `{"error":{type,code,message,param}}`. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly type: ApiErrorType;
+  readonly code: string;
+  readonly param: string | null;
+  readonly headers: Record<string, string>;
+  constructor(
+    status: number,
+    type: ApiErrorType,
+    code: string,
+    message: string,
+    param: string | null = null,
+    headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.type = type;
+    this.code = code;
+    this.param = param;
+    this.headers = headers;
+  }
+
+  toBody() {
+    return { error: { type: this.type, code: this.code, message: this.message, param: this.param } };
+  }
+}
+
+export const invalidParam = (param: string, message: string, code = 'parameter_invalid') =>
+  new ApiError(400, 'invalid_request_error', code, message, param);
+
+export const missingParam = (param: string, message = `${param} is required`) =>
+  new ApiError(400, 'invalid_request_error', 'parameter_missing', message, param);
+
+export const notFound = (what: string, id: string, param: string | null = 'id') =>
+  new ApiError(404, 'invalid_request_error', 'resource_missing', `No such ${what}: '${id.slice(0, 80)}'`, param);
+
+export const conflict = (code: string, message: string, param: string | null = null) =>
+  new ApiError(409, 'invalid_request_error', code, message, param);
+
+export const unprocessable = (code: string, message: string, param: string | null = null) =>
+  new ApiError(422, 'invalid_request_error', code, message, param);
+
+export const routeNotFound = (method: string, path: string) =>
+  new ApiError(404, 'invalid_request_error', 'route_not_found', `Unrecognized request URL (${method} ${path.slice(0, 200)})`);
+
+/** The first zod issue becomes the error; its path names the field. */
+export function fromZodError(err: ZodError, where: 'body' | 'query' | 'path' = 'body'): ApiError {
+  const issue = err.issues[0]!;
+  let path = issue.path.map(String);
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0]!;
+    path = [...path, key];
+    message = `unknown parameter`;
+  }
+  const param = path.join('.') || null;
+  const isMissing = issue.code === 'invalid_type' && /received undefined/.test(issue.message);
+  const label = param ?? (where === 'body' ? 'request body' : where);
+  return new ApiError(
+    400,
+    'invalid_request_error',
+    isMissing ? 'parameter_missing' : issue.code === 'unrecognized_keys' ? 'parameter_unknown' : 'parameter_invalid',
+    isMissing ? `${label} is required` : `${label}: ${message}`,
+    param,
+  );
+}
+
+/** Typed service errors become API errors here, the one place that maps errors to statuses. */
+export function toApiError(err: unknown): ApiError | null {
+  if (err instanceof ApiError) return err;
+  if (!(err instanceof Error)) return null;
+  const e = err as Error & { status?: number; code?: string; param?: string | null; fix?: string; field?: string };
+  switch (e.name) {
+    case 'PaymentInputError':
+      return new ApiError(e.status ?? 400, 'invalid_request_error', e.code ?? 'parameter_invalid', e.message, e.param ?? null);
+    case 'WalletError':
+      return new ApiError(422, 'invalid_request_error', e.code ?? 'wallet_error', `${e.message} ${e.fix ?? ''}`.trim(), null);
+    case 'KeyInputError':
+      return new ApiError(400, 'invalid_request_error', 'parameter_invalid', e.message, e.field ?? null);
+    default:
+      return null;
+  }
+}

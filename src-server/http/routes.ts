@@ -1,0 +1,137 @@
+// One table of routes: express handlers and the OpenAPI document are both built from it.
+import { createHash } from 'node:crypto';
+import type { NextFunction, Request, Response, Router } from 'express';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { AuthenticatedKey, Scope } from '../keys/api-keys-service.ts';
+import type { Storage } from '../storage/index.ts';
+import { ApiError, fromZodError, routeNotFound, toApiError } from './errors.ts';
+
+export interface RouteContext<B, Q, P> {
+  key: AuthenticatedKey;
+  body: B;
+  query: Q;
+  params: P;
+  req: Request;
+}
+
+export interface RouteDef<B = unknown, Q = unknown, P = unknown> {
+  method: 'get' | 'post' | 'patch' | 'delete';
+  /** Express-style path, e.g. `/api/v1/payment-intents/:id`. */
+  path: string;
+  operationId: string;
+  summary: string;
+  tag: string;
+  scope: Scope;
+  /** Test keys only; with a live key the route does not exist (404). */
+  testOnly?: boolean;
+  body?: z.ZodType<B>;
+  query?: z.ZodType<Q>;
+  params?: z.ZodType<P>;
+  /** Shape of `data` in the 2xx response. */
+  response: z.ZodType;
+  /** Whether `data` wraps the response (single objects) or the response is the list itself. */
+  envelope: 'data' | 'list';
+  status: 200 | 201;
+  handler: (ctx: RouteContext<B, Q, P>) => unknown | Promise<unknown>;
+}
+
+export function defineRoute<B, Q, P>(def: RouteDef<B, Q, P>): RouteDef {
+  return def as unknown as RouteDef;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    apiKey?: AuthenticatedKey;
+    requestId?: string;
+  }
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value as object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
+
+/** Mounts every route with validation, scope checks, idempotency and response validation. */
+export function mountRoutes(router: Router, routes: RouteDef[], deps: { storage: Storage; logger: Logger; clock?: () => Date }): void {
+  const clock = deps.clock ?? (() => new Date());
+  for (const route of routes) {
+    router[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
+      try {
+        const key = req.apiKey!;
+        if (route.testOnly && key.livemode) throw routeNotFound(req.method, req.path);
+        if (!key.scopes.has(route.scope)) {
+          throw new ApiError(403, 'permission_error', 'permission_denied', `This API key lacks the "${route.scope}" scope.`);
+        }
+        const params = route.params ? route.params.safeParse(req.params) : { success: true as const, data: req.params };
+        if (!params.success) throw fromZodError(params.error, 'path');
+        const query = route.query ? route.query.safeParse({ ...req.query }) : { success: true as const, data: {} };
+        if (!query.success) throw fromZodError(query.error, 'query');
+        let bodyInput: unknown = req.body;
+        if (bodyInput === undefined) bodyInput = {};
+        const body = route.body ? route.body.safeParse(bodyInput) : { success: true as const, data: undefined };
+        if (!body.success) throw fromZodError(body.error, 'body');
+
+        const idemKey = route.method !== 'get' ? req.get('idempotency-key') : undefined;
+        let claimed = false;
+        if (idemKey !== undefined) {
+          if (idemKey.length === 0 || idemKey.length > 255) {
+            throw new ApiError(400, 'invalid_request_error', 'parameter_invalid', 'Idempotency-Key must be 1 to 255 characters', 'Idempotency-Key');
+          }
+          const requestHash = createHash('sha256').update(`${route.method} ${req.path}\n${canonicalJson(bodyInput)}`).digest('hex');
+          let row = deps.storage.idempotency.get(key.id, idemKey);
+          if (row && Date.parse(row.created_at) < clock().getTime() - IDEMPOTENCY_TTL_MS) {
+            deps.storage.idempotency.expireBefore(new Date(clock().getTime() - IDEMPOTENCY_TTL_MS).toISOString());
+            row = null;
+          }
+          if (row) {
+            if (row.request_hash !== requestHash) {
+              throw new ApiError(409, 'idempotency_error', 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request (method, path or body). Use a new key for a new request.', 'Idempotency-Key');
+            }
+            if (row.state === 'in_progress') {
+              throw new ApiError(409, 'idempotency_error', 'idempotency_key_in_use', 'A request with this Idempotency-Key is still being processed; retry shortly.', 'Idempotency-Key');
+            }
+            res.status(row.status_code!).set('Idempotent-Replayed', 'true').type('application/json').send(row.response_body);
+            return;
+          }
+          claimed = deps.storage.idempotency.claim({ api_key_id: key.id, key: idemKey, method: route.method, path: req.path, request_hash: requestHash, created_at: clock().toISOString() });
+          if (!claimed) throw new ApiError(409, 'idempotency_error', 'idempotency_key_in_use', 'A request with this Idempotency-Key is still being processed; retry shortly.', 'Idempotency-Key');
+        }
+
+        let status: number = route.status;
+        let payload: unknown;
+        try {
+          const result = await route.handler({ key, body: body.data, query: query.data, params: params.data, req });
+          const checked = route.response.safeParse(result);
+          if (!checked.success) {
+            deps.logger.error({ route: route.operationId, issues: checked.error.issues.slice(0, 3), requestId: req.requestId }, 'response failed its schema');
+            throw new Error('response failed its schema');
+          }
+          payload = route.envelope === 'data' ? { data: result } : result;
+        } catch (err) {
+          const apiError = toApiError(err);
+          if (apiError && apiError.status < 500 && apiError.status !== 429) {
+            status = apiError.status;
+            payload = apiError.toBody();
+          } else {
+            if (claimed) deps.storage.idempotency.release(key.id, idemKey!);
+            throw err;
+          }
+        }
+        const text = JSON.stringify(payload);
+        if (claimed) deps.storage.idempotency.finish(key.id, idemKey!, status, text);
+        res.status(status).type('application/json').send(text);
+      } catch (err) {
+        next(err);
+      }
+    });
+  }
+}

@@ -1,0 +1,309 @@
+// Composition root: opens storage and the key store, starts the devnet and the chain watchers,
+// and serves the merchant and public listeners. Plain Node; the Electron shell runs this unchanged.
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { startAnvil, type AnvilHandle } from './chains/devnet/anvil.ts';
+import { devnetMine, devnetPay, ensureDevnetDeployed, type DevnetInfo } from './chains/devnet/devnet.ts';
+import { createEvmAdapter } from './chains/evm/evm-adapter.ts';
+import type { ChainAdapter } from './chains/types.ts';
+import { ConfigError, isLoopbackHost, type KassaConfig } from './config/config.ts';
+import { createMerchantApp } from './http/merchant-app.ts';
+import { paymentIntentRoutes, type TestHelpersPort } from './http/payment-intents-routes.ts';
+import { createPublicApp } from './http/public-app.ts';
+import { createApiKeysService } from './keys/api-keys-service.ts';
+import { getNetwork, listNetworks, resolveNetwork, type NetworkId } from './money/assets.ts';
+import { fixedRateSource } from './money/rates.ts';
+import { createPaymentIntentsService } from './payments/payment-intents-service.ts';
+import { openDatabase } from './storage/db.ts';
+import { createStorage, type Storage } from './storage/index.ts';
+import { createChainWatcher, type ChainWatcher } from './watch/chain-watcher.ts';
+import { openKeyStore, type KeyStore, type PassphrasePromptRequest } from './wallet/key-store.ts';
+import { createWalletService } from './wallet/wallet-service.ts';
+import { createEventsService } from './webhooks/events-service.ts';
+
+export const VERSION = '0.1.0';
+export const DEFAULT_STORE_ID = 'st_default';
+
+export interface StartNodeOptions {
+  home: string;
+  config: KassaConfig;
+  logger?: Logger;
+  env?: NodeJS.ProcessEnv;
+  promptPassphrase?: (req: PassphrasePromptRequest) => Promise<string>;
+}
+
+export interface NodeHandle {
+  merchantUrl: string;
+  publicUrl: string;
+  devnet: DevnetInfo | null;
+  storage: Storage;
+  keyStore: KeyStore;
+  watchers: ReadonlyMap<string, ChainWatcher>;
+  stop(): Promise<void>;
+}
+
+/** Opens the database and the shared services every CLI command and the server use. */
+export function openHome(home: string): { storage: Storage; close(): void } {
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  const db = openDatabase(join(home, 'kassa.db'));
+  const storage = createStorage(db);
+  storage.stores.ensure(DEFAULT_STORE_ID, 'Default store', new Date().toISOString());
+  return { storage, close: () => db.close() };
+}
+
+function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(err.code === 'EADDRINUSE' ? new ConfigError(`port ${port} on ${host} is already in use; pass another with --port/--public-port`) : err);
+    });
+    server.listen(port, host, () => resolve(server.address() as AddressInfo));
+  });
+}
+
+function urlOf(addr: AddressInfo): string {
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return `http://${host}:${addr.port}`;
+}
+
+export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
+  const { config, home } = opts;
+  const env = opts.env ?? process.env;
+  const logger = opts.logger ?? pino({ level: config.logLevel, base: { svc: 'kassa' } });
+  if (!isLoopbackHost(config.host)) {
+    if (!config.allowRemoteMerchantApi) {
+      throw new ConfigError(
+        `host: refusing to bind the merchant API to ${config.host}. It would be reachable from the network. ` +
+          'Put it behind a TLS reverse proxy and pass --allow-remote (allowRemoteMerchantApi: true) if you really mean it.',
+      );
+    }
+    logger.warn({ host: config.host }, '!!! The merchant API is bound to a non-loopback address. Anyone who can reach it can try API keys. Use TLS in front of it. !!!');
+  }
+
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const stopAll = async () => {
+    for (const fn of cleanups.reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        logger.warn({ err: (err as Error).message }, 'error while stopping');
+      }
+    }
+  };
+
+  try {
+    const { storage, close } = openHome(home);
+    cleanups.push(close);
+    const keyStore = await openKeyStore({
+      home,
+      prefer: config.keyStore,
+      passphrase: env.KASSA_PASSPHRASE || undefined,
+      promptPassphrase: opts.promptPassphrase,
+    });
+    logger.info({ keyStore: keyStore.describe() }, 'key store open');
+    const events = createEventsService(storage);
+    const wallet = createWalletService({ storage, keyStore });
+    const testWallet = await wallet.ensureTestWallet();
+    if (testWallet.created && !testWallet.sealed) {
+      logger.warn('no key store: the test wallet keeps its public keys only (no seed on disk); live mode needs a key store');
+    }
+
+    // The devnet behind test mode.
+    let devnet: DevnetInfo | null = null;
+    const adapters = new Map<string, { adapter: ChainAdapter; tokens: string[] }>();
+    if (config.devnet.enabled) {
+      let rpcUrl = config.devnet.rpcUrl;
+      if (!rpcUrl) {
+        mkdirSync(join(home, 'devnet'), { recursive: true });
+        const anvil: AnvilHandle = await startAnvil({
+          port: config.devnet.port,
+          blockTime: config.devnet.blockTime,
+          statePath: join(home, 'devnet', 'anvil-state.json'),
+          logger,
+        });
+        cleanups.push(() => anvil.stop());
+        rpcUrl = anvil.rpcUrl;
+        logger.info({ rpcUrl, pid: anvil.pid, blockTime: config.devnet.blockTime }, 'devnet (anvil) started');
+      }
+      devnet = await ensureDevnetDeployed(rpcUrl, { logger });
+      adapters.set('devnet', {
+        adapter: createEvmAdapter({ chain: 'devnet', rpcUrls: [rpcUrl], chainId: devnet.chainId, logger }),
+        tokens: Object.values(devnet.tokens).map((t) => t.toLowerCase()),
+      });
+    }
+
+    // Live networks the merchant enabled. Tron and Bitcoin adapters arrive with their issues.
+    const liveNetworks = new Map<string, { confirmations: number }>();
+    for (const [id, netConfig] of Object.entries(config.networks)) {
+      if (!netConfig?.enabled) continue;
+      const network = getNetwork(id as NetworkId);
+      if (network.family !== 'evm') {
+        logger.warn({ network: id }, 'live watching for this network family is not available yet; ignoring');
+        continue;
+      }
+      const rpcUrls = netConfig.rpcUrls ?? network.defaultRpcUrls;
+      adapters.set(id, {
+        adapter: createEvmAdapter({ chain: id, rpcUrls, chainId: network.chainId ?? undefined, logger }),
+        tokens: Object.values(network.assets).flatMap((a) => (a.contract ? [a.contract.toLowerCase()] : [])),
+      });
+      liveNetworks.set(id, { confirmations: netConfig.confirmations ?? network.defaultConfirmations });
+    }
+
+    let publicBaseUrl = config.publicBaseUrl ?? '';
+    const intents = createPaymentIntentsService({
+      storage,
+      events,
+      wallet,
+      logger,
+      rateSources: Object.keys(config.rates).length ? [fixedRateSource(config.rates, { name: 'config' })] : [],
+      devnet: () => (devnet ? { chainId: devnet.chainId, tokens: devnet.tokens, confirmations: config.devnet.confirmations } : null),
+      liveNetworks: () => liveNetworks,
+      publicBaseUrl: () => publicBaseUrl,
+    });
+
+    const watchers = new Map<string, ChainWatcher>();
+    for (const [chain, { adapter, tokens }] of adapters) {
+      const watcher = createChainWatcher({
+        chain,
+        adapter,
+        storage,
+        ledger: intents.ledger,
+        logger,
+        pollIntervalMs: config.watcher.pollIntervalMs,
+        maxBlockRange: config.watcher.maxBlockRange,
+        reorgWindow: config.watcher.reorgWindow,
+        tokenContracts: () => tokens,
+      });
+      watchers.set(chain, watcher);
+      watcher.start();
+      cleanups.push(() => watcher.stop());
+    }
+
+    const expiryTimer = setInterval(() => {
+      try {
+        intents.expireDue(new Date(), (chain, at) => watchers.get(chain)?.syncedSince(at) ?? false);
+      } catch (err) {
+        logger.error({ err: (err as Error).message }, 'expiry sweep failed');
+      }
+    }, 1000);
+    cleanups.push(() => clearInterval(expiryTimer));
+    const idempotencyTimer = setInterval(() => {
+      storage.idempotency.expireBefore(new Date(Date.now() - 24 * 3600 * 1000).toISOString());
+    }, 3600 * 1000);
+    idempotencyTimer.unref();
+    cleanups.push(() => clearInterval(idempotencyTimer));
+
+    const testHelpers: TestHelpersPort | null = devnet
+      ? {
+          pay: async ({ to, tokenContract, units }) => {
+            const { txid } = await devnetPay({ rpcUrl: devnet!.rpcUrl, from: devnet!.faucet, to: to as `0x${string}`, token: tokenContract as `0x${string}` | null, amount: units });
+            return txid;
+          },
+          mine: async (chain, blocks) => {
+            await devnetMine(devnet!.rpcUrl, blocks);
+            const watcher = watchers.get(chain)!;
+            await watcher.syncNow();
+            return watcher.status().head ?? 0;
+          },
+          chainFor: (networkId) => {
+            const network = resolveNetwork(networkId);
+            return network && network.family === 'evm' ? 'devnet' : null;
+          },
+        }
+      : null;
+
+    const metrics = new Registry();
+    collectDefaultMetrics({ register: metrics, prefix: 'kassa_process_' });
+    new Gauge({
+      name: 'kassa_chain_head', help: 'Latest block seen per chain', labelNames: ['chain'] as const, registers: [metrics],
+      collect() { for (const w of watchers.values()) { const s = w.status(); if (s.head !== null) this.set({ chain: s.chain }, s.head); } },
+    });
+    new Gauge({
+      name: 'kassa_chain_lag_blocks', help: 'Blocks not yet scanned per chain', labelNames: ['chain'] as const, registers: [metrics],
+      collect() { for (const w of watchers.values()) { const s = w.status(); if (s.lag !== null) this.set({ chain: s.chain }, s.lag); } },
+    });
+    new Gauge({
+      name: 'kassa_rpc_requests', help: 'JSON-RPC requests sent per chain since start', labelNames: ['chain'] as const, registers: [metrics],
+      collect() { for (const [chain, a] of adapters) this.set({ chain }, a.adapter.rpcRequestCount()); },
+    });
+
+    const apiKeys = createApiKeysService({ storage, defaultRateLimit: config.rateLimitDefault });
+    const startedAt = Date.now();
+    const health = () => {
+      const networks = [...watchers.values()].map((w) => {
+        const s = w.status();
+        return {
+          chain: s.chain,
+          head: s.head,
+          next_block: s.nextBlock,
+          lag: s.lag,
+          synced_at: s.syncedAt,
+          watched_addresses: s.watchedAddresses,
+          last_error: s.lastError,
+          last_error_at: s.lastErrorAt,
+          rpc: s.rpc.map((r) => ({ url: r.url, ok: r.ok, requests: r.requests, failures: r.failures, last_error: r.lastError, last_error_at: r.lastErrorAt })),
+          healthy: s.lastError === null && s.head !== null && (s.lag ?? 0) <= config.watcher.maxBlockRange,
+        };
+      });
+      const degraded = networks.some((n) => !n.healthy);
+      return {
+        status: degraded ? ('degraded' as const) : ('ok' as const),
+        version: VERSION,
+        uptime_s: Math.round((Date.now() - startedAt) / 1000),
+        key_store: keyStore.kind,
+        devnet: devnet ? { rpc_url: devnet.rpcUrl, chain_id: devnet.chainId } : null,
+        networks,
+      };
+    };
+
+    const merchantApp = createMerchantApp({
+      storage,
+      apiKeys,
+      routes: paymentIntentRoutes({ intents, testHelpers: () => testHelpers, liveNetworks: () => new Set(liveNetworks.keys()) }),
+      logger,
+      metrics,
+      health,
+      version: VERSION,
+    });
+    const publicApp = createPublicApp({ logger });
+
+    // Let the first scan of every chain finish so /healthz is truthful from the first answer.
+    await Promise.all([...watchers.values()].map((w) => w.syncNow()));
+
+    const merchant = createServer(merchantApp);
+    const publicServer = createServer(publicApp);
+    for (const server of [merchant, publicServer]) {
+      server.keepAliveTimeout = 5000;
+      server.headersTimeout = 10_000;
+      server.requestTimeout = 30_000;
+    }
+    const merchantAddr = await listen(merchant, config.host, config.port);
+    cleanups.push(() => new Promise<void>((resolve) => { merchant.close(() => resolve()); merchant.closeAllConnections(); }));
+    const publicAddr = await listen(publicServer, config.publicHost, config.publicPort);
+    cleanups.push(() => new Promise<void>((resolve) => { publicServer.close(() => resolve()); publicServer.closeAllConnections(); }));
+    const merchantUrl = urlOf(merchantAddr);
+    const publicUrl = urlOf(publicAddr);
+    if (!publicBaseUrl) publicBaseUrl = publicUrl;
+
+    logger.info(
+      { merchant: merchantUrl, public: publicUrl, publicBaseUrl, networks: [...watchers.keys()], supported: listNetworks().map((n) => n.id) },
+      'kassa node ready',
+    );
+
+    return {
+      merchantUrl,
+      publicUrl,
+      devnet,
+      storage,
+      keyStore,
+      watchers,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

@@ -1,0 +1,525 @@
+// Payment intents: creation (pricing, address allocation), reads, cancel, and the recompute that
+// every chain observation and every clock tick funnels through. Rules live in lifecycle.ts (pure);
+// this module wires them to storage and the event log, one transaction per state change.
+import type { Logger } from 'pino';
+import type { DetectedTransfer } from '../chains/types.ts';
+import { AmountError, formatAmount, parseAmount } from '../money/amount.ts';
+import type { AssetInfo, DevnetTokens, NetworkInfo } from '../money/assets.ts';
+import { getNetwork, paymentUri, resolveAsset, resolveNetwork, testModeAsset } from '../money/assets.ts';
+import type { RateSource } from '../money/rates.ts';
+import { fiatMinorUnits, quoteFiat, RateUnavailableError, UnsupportedCurrencyError } from '../money/rates.ts';
+import type { Storage } from '../storage/index.ts';
+import type { IntentStatus, PaymentIntentRow } from '../storage/payment-intents-store.ts';
+import type { PaymentRow } from '../storage/payments-store.ts';
+import { newId } from '../util/ids.ts';
+import { isoSeconds } from '../util/time.ts';
+import type { WalletService } from '../wallet/wallet-service.ts';
+import type { EventsService } from '../webhooks/events-service.ts';
+import type { PaymentChanges } from './lifecycle.ts';
+import { canCancel, computeIntentState, defaultLatePaymentPolicy, transitionEvents } from './lifecycle.ts';
+
+/** A rule-level failure the HTTP edge maps to a 4xx naming `param`. */
+export class PaymentInputError extends Error {
+  readonly status: 400 | 404 | 409 | 422;
+  readonly code: string;
+  readonly param: string | null;
+  constructor(status: PaymentInputError['status'], code: string, param: string | null, message: string) {
+    super(message);
+    this.name = 'PaymentInputError';
+    this.status = status;
+    this.code = code;
+    this.param = param;
+  }
+}
+
+export interface CreatePaymentIntentInput {
+  method?: string | undefined;
+  network?: string | undefined;
+  asset: string;
+  amount: string | number;
+  currency?: string | undefined;
+  custom_id?: string | undefined;
+  customer_email?: string | undefined;
+  description?: string | undefined;
+  metadata?: Record<string, string> | undefined;
+  expires_in?: number | undefined;
+  success_url?: string | undefined;
+  cancel_url?: string | undefined;
+}
+
+export interface Caller {
+  storeId: string;
+  livemode: boolean;
+}
+
+export interface DevnetBinding {
+  chainId: number;
+  tokens: DevnetTokens;
+  confirmations: number;
+}
+
+export interface PaymentIntentsDeps {
+  storage: Storage;
+  events: EventsService;
+  wallet: WalletService;
+  logger: Logger;
+  rateSources: RateSource[];
+  /** The EVM devnet test mode runs on; null when it is off. */
+  devnet: () => DevnetBinding | null;
+  /** Live networks the node watches (enabled in config), with their confirmation counts. */
+  liveNetworks: () => ReadonlyMap<string, { confirmations: number }>;
+  publicBaseUrl: () => string;
+  clock?: () => Date;
+}
+
+const ISO = (d: Date) => d.toISOString();
+
+export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
+  const { storage, events, wallet, logger } = deps;
+  const clock = deps.clock ?? (() => new Date());
+
+  function scannedHead(chain: string): number | null {
+    return storage.chains.latestBlock(chain)?.number ?? null;
+  }
+
+  function serializePayment(p: PaymentRow, head: number | null, family: string) {
+    const confirmations = p.status === 'reverted' || head === null ? 0 : Math.max(0, head - p.block_number + 1);
+    const intent = storage.intents.get(p.intent_id)!;
+    return {
+      object: 'payment' as const,
+      id: p.id,
+      payment_intent: p.intent_id,
+      txid: p.txid,
+      log_index: family === 'evm' && p.output_index >= 0 ? p.output_index : null,
+      vout: family === 'bitcoin' ? p.output_index : null,
+      from: p.from_address,
+      amount: formatAmount(BigInt(p.amount), intent.decimals),
+      block_number: p.block_number,
+      block_hash: p.block_hash,
+      confirmations,
+      status: p.status,
+      detected_at: isoSeconds(new Date(p.detected_at)),
+      confirmed_at: p.confirmed_at ? isoSeconds(new Date(p.confirmed_at)) : null,
+      reverted_at: p.reverted_at ? isoSeconds(new Date(p.reverted_at)) : null,
+    };
+  }
+
+  function intentPaymentUri(row: PaymentIntentRow, network: NetworkInfo): string {
+    const asset: AssetInfo = { ...(resolveAsset(network, row.asset) as AssetInfo), decimals: row.decimals, contract: row.token_contract };
+    const due = BigInt(row.pay_amount) - BigInt(row.amount_received);
+    const units = due > 0n ? due : BigInt(row.pay_amount);
+    const chainId = row.chain === 'devnet' ? (deps.devnet()?.chainId ?? 31337) : undefined;
+    try {
+      return paymentUri(network, asset, row.receive_address, units, chainId);
+    } catch {
+      return '';
+    }
+  }
+
+  function serialize(row: PaymentIntentRow, payments: PaymentRow[] = storage.payments.listByIntent(row.id)) {
+    const network = getNetwork(row.network as NetworkInfo['id']);
+    const head = scannedHead(row.chain);
+    return {
+      object: 'payment_intent' as const,
+      id: row.id,
+      livemode: row.livemode === 1,
+      store_id: row.store_id,
+      status: row.status,
+      exception: row.exception,
+      network: row.network,
+      asset: row.asset,
+      amount: row.fiat_amount ?? formatAmount(BigInt(row.amount), row.decimals),
+      currency: row.currency,
+      pay_amount: formatAmount(BigInt(row.pay_amount), row.decimals),
+      amount_received: formatAmount(BigInt(row.amount_received), row.decimals),
+      amount_confirmed: formatAmount(BigInt(row.amount_confirmed), row.decimals),
+      amount_due: formatAmount(
+        BigInt(row.pay_amount) > BigInt(row.amount_received) ? BigInt(row.pay_amount) - BigInt(row.amount_received) : 0n,
+        row.decimals,
+      ),
+      decimals: row.decimals,
+      token_contract: row.token_contract,
+      rate: row.rate ? (JSON.parse(row.rate) as Record<string, string>) : null,
+      receive_address: row.receive_address,
+      payment_uri: intentPaymentUri(row, network),
+      checkout_url: `${deps.publicBaseUrl().replace(/\/$/, '')}/checkout/${row.id}`,
+      confirmations_required: row.confirmations_required,
+      late_payment_policy: row.late_payment_policy,
+      custom_id: row.custom_id,
+      customer_email: row.customer_email,
+      description: row.description,
+      metadata: JSON.parse(row.metadata) as Record<string, string>,
+      success_url: row.success_url,
+      cancel_url: row.cancel_url,
+      payments: payments.map((p) => serializePayment(p, head, network.family)),
+      created_at: isoSeconds(new Date(row.created_at)),
+      expires_at: isoSeconds(new Date(row.expires_at)),
+      monitor_until: isoSeconds(new Date(row.monitor_until)),
+      paid_at: row.paid_at ? isoSeconds(new Date(row.paid_at)) : null,
+      canceled_at: row.canceled_at ? isoSeconds(new Date(row.canceled_at)) : null,
+    };
+  }
+  type PaymentIntentObject = ReturnType<typeof serialize>;
+
+  function recordIntentEvent(type: Parameters<EventsService['record']>[0]['type'], row: PaymentIntentRow, object: Record<string, unknown>, at: Date) {
+    events.record({ type, storeId: row.store_id, livemode: row.livemode === 1, objectType: 'payment_intent', objectId: row.id, object, at });
+  }
+
+  /**
+   * Derives the intent's state from its payments and the clock, stores it when it changed and
+   * records the events of the change. Call inside a transaction.
+   */
+  function recompute(intentId: string, now: Date, changes: PaymentChanges = { detected: [], reverted: [] }): void {
+    const row = storage.intents.get(intentId);
+    if (!row) return;
+    const payments = storage.payments.listByIntent(intentId);
+    const state = computeIntentState({
+      status: row.status,
+      exception: row.exception,
+      amount: BigInt(row.pay_amount),
+      tolerance: BigInt(row.tolerance),
+      expiresAt: new Date(row.expires_at),
+      monitorUntil: new Date(row.monitor_until),
+      latePaymentPolicy: row.late_payment_policy,
+      payments: payments.map((p) => ({
+        id: p.id,
+        amount: BigInt(p.amount),
+        status: p.status,
+        seenAt: new Date(Math.min(Date.parse(p.block_time), Date.parse(p.detected_at))),
+      })),
+      now,
+      paidAt: row.paid_at ? new Date(row.paid_at) : null,
+    });
+    const updated: PaymentIntentRow = {
+      ...row,
+      status: state.status,
+      exception: state.exception,
+      amount_received: state.amountReceived.toString(),
+      amount_confirmed: state.amountConfirmed.toString(),
+      paid_at: state.paidAt ? ISO(state.paidAt) : null,
+    };
+    const changed =
+      updated.status !== row.status ||
+      updated.exception !== row.exception ||
+      updated.amount_received !== row.amount_received ||
+      updated.amount_confirmed !== row.amount_confirmed ||
+      updated.paid_at !== row.paid_at;
+    const transitions = transitionEvents({ status: row.status, exception: row.exception }, state, changes);
+    if (!changed && transitions.length === 0) return;
+    if (changed) {
+      updated.updated_at = ISO(now);
+      storage.intents.updateState(updated);
+    }
+    const object = serialize(updated, payments);
+    for (const t of transitions) {
+      if (t.type === 'payment.reverted') {
+        const payment = object.payments.find((p) => p.id === t.paymentId);
+        if (payment) {
+          events.record({ type: t.type, storeId: row.store_id, livemode: row.livemode === 1, objectType: 'payment', objectId: payment.id, object: payment, at: now });
+        }
+      } else {
+        recordIntentEvent(t.type, updated, object, now);
+      }
+    }
+    if (updated.status !== row.status) {
+      logger.info({ intent: row.id, from: row.status, to: updated.status, exception: updated.exception }, 'payment intent status changed');
+    }
+  }
+
+  function resolveTerms(caller: Caller, input: CreatePaymentIntentInput) {
+    const networkInput = input.network ?? input.method;
+    const networkParam = input.network !== undefined ? 'network' : 'method';
+    if (networkInput === undefined) throw new PaymentInputError(400, 'parameter_missing', 'network', 'network (or method) is required, e.g. "bsc" or "trc20"');
+    const network = resolveNetwork(networkInput);
+    if (!network) {
+      throw new PaymentInputError(400, 'parameter_invalid', networkParam, `${networkParam}: unsupported network "${String(networkInput).slice(0, 40)}"`);
+    }
+    if (input.network !== undefined && input.method !== undefined && resolveNetwork(input.method)?.id !== network.id) {
+      throw new PaymentInputError(400, 'parameter_invalid', 'method', 'method and network name different networks; send one of them');
+    }
+    const asset = resolveAsset(network, input.asset);
+    if (!asset) {
+      throw new PaymentInputError(400, 'parameter_invalid', 'asset', `asset: ${String(input.asset).slice(0, 20)} is not supported on ${network.id} (supported: ${Object.keys(network.assets).join(', ')})`);
+    }
+    if (!caller.livemode) {
+      const devnet = deps.devnet();
+      if (network.id !== 'devnet' && network.family !== 'evm') {
+        throw new PaymentInputError(422, 'network_unavailable', networkParam, `${network.name} has no test devnet on this node yet; test mode runs EVM networks and "devnet"`);
+      }
+      if (!devnet) throw new PaymentInputError(422, 'devnet_unavailable', networkParam, 'test mode needs the devnet, which is off on this node (started with --no-devnet)');
+      const mapped = network.id === 'devnet'
+        ? { chain: 'devnet' as const, contract: asset.contract === null ? null : devnet.tokens[asset.symbol as 'USDT' | 'USDC'], decimals: asset.decimals }
+        : testModeAsset(network, asset, devnet.tokens);
+      if (!mapped) throw new PaymentInputError(422, 'network_unavailable', 'asset', `${asset.symbol} on ${network.id} has no devnet stand-in`);
+      return { network, asset, chain: mapped.chain, contract: mapped.contract?.toLowerCase() ?? null, decimals: mapped.decimals, confirmations: devnet.confirmations };
+    }
+    if (network.id === 'devnet') throw new PaymentInputError(400, 'parameter_invalid', networkParam, 'the devnet takes test keys (sk_test_…), not live ones');
+    const live = deps.liveNetworks().get(network.id);
+    if (!live) {
+      throw new PaymentInputError(422, 'network_disabled', networkParam, `${network.id} is not enabled on this node; set networks.${network.id}.enabled in config.json`);
+    }
+    const contract = asset.contract === null ? null : network.family === 'evm' ? asset.contract.toLowerCase() : asset.contract;
+    return { network, asset, chain: network.id as string, contract, decimals: asset.decimals, confirmations: live.confirmations };
+  }
+
+  function priceIntent(input: CreatePaymentIntentInput, asset: AssetInfo, decimals: number, now: Date) {
+    const currency = (input.currency ?? asset.symbol).trim().toUpperCase();
+    if (currency === asset.symbol) {
+      try {
+        return { units: parseAmount(input.amount, decimals), currency, fiatAmount: null, rate: null };
+      } catch (err) {
+        if (err instanceof AmountError) throw new PaymentInputError(400, 'parameter_invalid', 'amount', `amount ${err.message}`);
+        throw err;
+      }
+    }
+    try {
+      const quote = quoteFiat({ fiatAmount: input.amount, currency, asset: { ...asset, decimals }, sources: deps.rateSources, now });
+      const minorUnits = fiatMinorUnits(currency)!;
+      const fiatAmount = formatAmount(parseAmount(input.amount, minorUnits), minorUnits);
+      return { units: quote.units, currency, fiatAmount, rate: quote.rate };
+    } catch (err) {
+      if (err instanceof AmountError) throw new PaymentInputError(400, 'parameter_invalid', 'amount', `amount ${err.message} for ${currency}`);
+      if (err instanceof UnsupportedCurrencyError) throw new PaymentInputError(400, 'parameter_invalid', 'currency', `currency: unsupported currency "${currency.slice(0, 10)}"`);
+      if (err instanceof RateUnavailableError) throw new PaymentInputError(422, 'rate_unavailable', 'currency', `no exchange rate for ${err.pair}; configure one under "rates" in config.json`);
+      throw err;
+    }
+  }
+
+  return {
+    serialize,
+    recompute,
+
+    create(caller: Caller, input: CreatePaymentIntentInput): PaymentIntentObject {
+      const now = clock();
+      const store = storage.stores.get(caller.storeId);
+      if (!store) throw new PaymentInputError(404, 'resource_missing', null, 'the key\'s store no longer exists');
+      const terms = resolveTerms(caller, input);
+      const price = priceIntent(input, terms.asset, terms.decimals, now);
+      if (price.units <= 0n) throw new PaymentInputError(400, 'parameter_invalid', 'amount', 'amount must be greater than 0');
+      const fiatAmount = price.fiatAmount;
+      const expiresIn = input.expires_in ?? store.default_expires_in;
+      const expiresAt = new Date(now.getTime() + expiresIn * 1000);
+      const monitorUntil = new Date(expiresAt.getTime() + store.monitoring_window * 1000);
+      let tolerance = (price.units * BigInt(store.underpaid_tolerance_bps)) / 10_000n;
+      if (tolerance >= price.units) tolerance = price.units - 1n;
+      const id = newId('pi');
+      const row = storage.transaction(() => {
+        if (input.custom_id !== undefined && storage.intents.findByCustomId(caller.storeId, caller.livemode, input.custom_id)) {
+          throw new PaymentInputError(409, 'custom_id_taken', 'custom_id', `custom_id "${input.custom_id.slice(0, 80)}" is already used by another payment intent in this store`);
+        }
+        const scheme = terms.network.id === 'devnet' ? 'evm' : terms.network.addressScheme;
+        const { address, index } = wallet.allocateAddress(caller.livemode, scheme, `payment_intent:${id}`);
+        const row: PaymentIntentRow = {
+          id,
+          store_id: caller.storeId,
+          livemode: caller.livemode ? 1 : 0,
+          status: 'pending',
+          exception: null,
+          network: terms.network.id,
+          chain: terms.chain,
+          asset: terms.asset.symbol,
+          decimals: terms.decimals,
+          token_contract: terms.contract,
+          amount: price.units.toString(),
+          currency: price.currency,
+          fiat_amount: fiatAmount,
+          rate: price.rate ? JSON.stringify(price.rate) : null,
+          pay_amount: price.units.toString(),
+          tolerance: tolerance.toString(),
+          amount_received: '0',
+          amount_confirmed: '0',
+          receive_address: address,
+          watch_address: scheme === 'evm' ? address.toLowerCase() : address,
+          address_scheme: scheme,
+          address_index: index,
+          confirmations_required: terms.confirmations,
+          late_payment_policy: store.late_payment_policy ?? defaultLatePaymentPolicy(terms.asset),
+          custom_id: input.custom_id ?? null,
+          customer_email: input.customer_email ?? null,
+          description: input.description ?? null,
+          metadata: JSON.stringify(input.metadata ?? {}),
+          success_url: input.success_url ?? null,
+          cancel_url: input.cancel_url ?? null,
+          created_at: ISO(now),
+          expires_at: ISO(expiresAt),
+          monitor_until: ISO(monitorUntil),
+          paid_at: null,
+          canceled_at: null,
+          updated_at: ISO(now),
+        };
+        storage.intents.insert(row);
+        recordIntentEvent('payment_intent.created', row, serialize(row, []), now);
+        return row;
+      });
+      events.flush();
+      return serialize(row, []);
+    },
+
+    get(caller: Caller, id: string): PaymentIntentObject {
+      const row = storage.intents.get(id);
+      if (!row || row.store_id !== caller.storeId || (row.livemode === 1) !== caller.livemode) {
+        throw new PaymentInputError(404, 'resource_missing', 'id', `No such payment_intent: '${id.slice(0, 80)}'`);
+      }
+      return serialize(row);
+    },
+
+    /** The row itself (test helpers and the checkout need chain details). */
+    getRow(caller: Caller, id: string): PaymentIntentRow {
+      const row = storage.intents.get(id);
+      if (!row || row.store_id !== caller.storeId || (row.livemode === 1) !== caller.livemode) {
+        throw new PaymentInputError(404, 'resource_missing', 'id', `No such payment_intent: '${id.slice(0, 80)}'`);
+      }
+      return row;
+    },
+
+    list(caller: Caller, q: { status?: IntentStatus | undefined; customId?: string | undefined; createdGte?: Date | undefined; createdLte?: Date | undefined; startingAfter?: string | undefined; limit: number }) {
+      let before: { created_at: string; id: string } | undefined;
+      if (q.startingAfter !== undefined) {
+        const anchor = storage.intents.get(q.startingAfter);
+        if (!anchor || anchor.store_id !== caller.storeId || (anchor.livemode === 1) !== caller.livemode) {
+          throw new PaymentInputError(400, 'parameter_invalid', 'starting_after', `starting_after: no such payment_intent '${q.startingAfter.slice(0, 80)}'`);
+        }
+        before = { created_at: anchor.created_at, id: anchor.id };
+      }
+      const rows = storage.intents.list({
+        storeId: caller.storeId,
+        livemode: caller.livemode,
+        status: q.status,
+        customId: q.customId,
+        createdGte: q.createdGte ? ISO(q.createdGte) : undefined,
+        createdLte: q.createdLte ? ISO(q.createdLte) : undefined,
+        before,
+        limit: q.limit + 1,
+      });
+      const page = rows.slice(0, q.limit);
+      return {
+        object: 'list' as const,
+        data: page.map((r) => serialize(r)),
+        has_more: rows.length > q.limit,
+        next_cursor: rows.length > q.limit ? page[page.length - 1]!.id : null,
+      };
+    },
+
+    cancel(caller: Caller, id: string): PaymentIntentObject {
+      const now = clock();
+      const row = this.getRow(caller, id);
+      const object = storage.transaction(() => {
+        const fresh = storage.intents.get(row.id)!;
+        const payments = storage.payments.listByIntent(fresh.id);
+        if (!canCancel(fresh.status, payments)) {
+          throw new PaymentInputError(409, 'payment_intent_unexpected_state', null, `a payment intent can be canceled only while pending with nothing received; this one is ${fresh.status}${payments.length ? ' and has payments' : ''}`);
+        }
+        const updated: PaymentIntentRow = { ...fresh, status: 'canceled', canceled_at: ISO(now), updated_at: ISO(now) };
+        storage.intents.updateState(updated);
+        const object = serialize(updated, payments);
+        recordIntentEvent('payment_intent.canceled', updated, object, now);
+        return object;
+      });
+      events.flush();
+      return object;
+    },
+
+    /** Expires intents whose time is up, once the chain they watch has been scanned past that time. */
+    expireDue(now: Date, chainSyncedSince: (chain: string, at: Date) => boolean): number {
+      let expired = 0;
+      const due = storage.intents.dueForExpiry(ISO(now), 500);
+      for (const d of due) {
+        const row = storage.intents.get(d.id)!;
+        if (!chainSyncedSince(d.chain, new Date(row.expires_at))) continue;
+        storage.transaction(() => recompute(d.id, now));
+        expired++;
+      }
+      events.flush();
+      return expired;
+    },
+
+    /** The ledger side the chain watchers call; every method runs inside the watcher's transaction. */
+    ledger: {
+      creditTransfers(chain: string, transfers: DetectedTransfer[], now: Date): void {
+        if (transfers.length === 0) return;
+        const byAddress = new Map<string, { id: string; token_contract: string | null }[]>();
+        for (const w of storage.intents.watchedOnChain(chain, ISO(now))) {
+          const list = byAddress.get(w.watch_address) ?? [];
+          list.push(w);
+          byAddress.set(w.watch_address, list);
+        }
+        const touched = new Map<string, { detected: string[]; reverted: string[] }>();
+        for (const t of transfers) {
+          const candidates = byAddress.get(t.to);
+          if (!candidates) continue;
+          const intent = candidates.find((c) => c.token_contract === t.tokenContract);
+          if (!intent) {
+            logger.warn({ chain, txid: t.txid, to: t.to, token: t.tokenContract }, 'transfer of another asset to an intent address; left for the operator');
+            continue;
+          }
+          const existing = storage.payments.findByKey(chain, t.txid, t.index)
+            ?? storage.payments.findRevertedTwin(chain, t.txid, t.to, t.amount.toString(), t.tokenContract);
+          const blockTime = new Date(t.blockTime * 1000).toISOString();
+          let paymentId: string;
+          if (existing && existing.status !== 'reverted') continue; // credited already
+          if (existing) {
+            // A reorged-out transaction mined again: the same payment comes back, never a second one.
+            storage.payments.revive({ id: existing.id, output_index: t.index, block_number: t.blockNumber, block_hash: t.blockHash, block_time: blockTime });
+            paymentId = existing.id;
+          } else {
+            paymentId = newId('pay');
+            storage.payments.insert({
+              id: paymentId,
+              intent_id: intent.id,
+              chain,
+              txid: t.txid,
+              output_index: t.index,
+              from_address: t.from,
+              to_address: t.to,
+              token_contract: t.tokenContract,
+              amount: t.amount.toString(),
+              block_number: t.blockNumber,
+              block_hash: t.blockHash,
+              block_time: blockTime,
+              status: 'detected',
+              detected_at: ISO(now),
+              confirmed_at: null,
+              reverted_at: null,
+            });
+          }
+          const entry = touched.get(intent.id) ?? { detected: [], reverted: [] };
+          entry.detected.push(paymentId);
+          touched.set(intent.id, entry);
+        }
+        for (const [intentId, changes] of touched) recompute(intentId, now, changes);
+      },
+
+      confirmUpTo(chain: string, head: number, now: Date): void {
+        const touched = new Set<string>();
+        const required = new Map<string, number>();
+        for (const p of storage.payments.unconfirmedUpTo(chain, head)) {
+          let need = required.get(p.intent_id);
+          if (need === undefined) {
+            need = storage.intents.get(p.intent_id)!.confirmations_required;
+            required.set(p.intent_id, need);
+          }
+          if (head - p.block_number + 1 >= need) {
+            storage.payments.markConfirmed(p.id, ISO(now));
+            touched.add(p.intent_id);
+          }
+        }
+        for (const id of touched) recompute(id, now);
+      },
+
+      revertFrom(chain: string, fromBlock: number, now: Date): void {
+        const touched = new Map<string, string[]>();
+        for (const p of storage.payments.liveFromBlock(chain, fromBlock)) {
+          storage.payments.markReverted(p.id, ISO(now));
+          touched.set(p.intent_id, [...(touched.get(p.intent_id) ?? []), p.id]);
+        }
+        for (const [id, reverted] of touched) recompute(id, now, { detected: [], reverted });
+      },
+
+      afterCommit: () => events.flush(),
+      afterRollback: () => events.discardPending(),
+    },
+  };
+}
+
+export type PaymentIntentsService = ReturnType<typeof createPaymentIntentsService>;
+export type PaymentIntentObject = ReturnType<PaymentIntentsService['serialize']>;

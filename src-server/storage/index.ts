@@ -1,0 +1,31 @@
+import { createApiKeysStore } from './api-keys-store.ts';
+import { createChainStore } from './chain-store.ts';
+import type { Db } from './db.ts';
+import { createEventsStore } from './events-store.ts';
+import { createIdempotencyStore } from './idempotency-store.ts';
+import { createPaymentIntentsStore } from './payment-intents-store.ts';
+import { createPaymentsStore } from './payments-store.ts';
+import { createSecretsStore } from './secrets-store.ts';
+import { createStoresStore } from './stores-store.ts';
+import { createWalletStore } from './wallet-store.ts';
+
+/** Every query module over one database, plus the transaction helper services use. */
+export function createStorage(db: Db) {
+  return {
+    db,
+    stores: createStoresStore(db),
+    apiKeys: createApiKeysStore(db),
+    secrets: createSecretsStore(db),
+    wallet: createWalletStore(db),
+    intents: createPaymentIntentsStore(db),
+    payments: createPaymentsStore(db),
+    chains: createChainStore(db),
+    events: createEventsStore(db),
+    idempotency: createIdempotencyStore(db),
+    /** Runs `fn` in one IMMEDIATE transaction (writers serialize; no SQLITE_BUSY upgrades mid-way). */
+    transaction<T>(fn: () => T): T {
+      return db.transaction(fn).immediate();
+    },
+  };
+}
+export type Storage = ReturnType<typeof createStorage>;

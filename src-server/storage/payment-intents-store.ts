@@ -1,0 +1,135 @@
+import type { Db } from './db.ts';
+
+export type IntentStatus = 'pending' | 'confirming' | 'paid' | 'expired' | 'canceled' | 'refunded';
+export type IntentException = 'underpaid' | 'overpaid' | 'paid_late' | null;
+
+export interface PaymentIntentRow {
+  id: string;
+  store_id: string;
+  livemode: 0 | 1;
+  status: IntentStatus;
+  exception: IntentException;
+  network: string;
+  chain: string;
+  asset: string;
+  decimals: number;
+  token_contract: string | null;
+  amount: string;
+  currency: string;
+  fiat_amount: string | null;
+  rate: string | null;
+  pay_amount: string;
+  tolerance: string;
+  amount_received: string;
+  amount_confirmed: string;
+  receive_address: string;
+  watch_address: string;
+  address_scheme: string;
+  address_index: number;
+  confirmations_required: number;
+  late_payment_policy: 'accept' | 'flag';
+  custom_id: string | null;
+  customer_email: string | null;
+  description: string | null;
+  metadata: string;
+  success_url: string | null;
+  cancel_url: string | null;
+  created_at: string;
+  expires_at: string;
+  monitor_until: string;
+  paid_at: string | null;
+  canceled_at: string | null;
+  updated_at: string;
+}
+
+export interface IntentListFilter {
+  storeId: string;
+  livemode: boolean;
+  status?: IntentStatus | undefined;
+  customId?: string | undefined;
+  createdGte?: string | undefined;
+  createdLte?: string | undefined;
+  /** Keyset cursor: rows strictly older than this (created_at, id). */
+  before?: { created_at: string; id: string } | undefined;
+  limit: number;
+}
+
+export interface WatchedIntent {
+  id: string;
+  watch_address: string;
+  token_contract: string | null;
+}
+
+export interface IntentStateUpdate {
+  id: string;
+  status: IntentStatus;
+  exception: IntentException;
+  amount_received: string;
+  amount_confirmed: string;
+  paid_at: string | null;
+  canceled_at: string | null;
+  updated_at: string;
+}
+
+const COLUMNS = [
+  'id', 'store_id', 'livemode', 'status', 'exception', 'network', 'chain', 'asset', 'decimals', 'token_contract',
+  'amount', 'currency', 'fiat_amount', 'rate', 'pay_amount', 'tolerance', 'amount_received', 'amount_confirmed',
+  'receive_address', 'watch_address', 'address_scheme', 'address_index', 'confirmations_required',
+  'late_payment_policy', 'custom_id', 'customer_email', 'description', 'metadata', 'success_url', 'cancel_url',
+  'created_at', 'expires_at', 'monitor_until', 'paid_at', 'canceled_at', 'updated_at',
+] as const;
+
+export function createPaymentIntentsStore(db: Db) {
+  const insertIntent = db.prepare(
+    `INSERT INTO payment_intents (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => '@' + c).join(', ')})`,
+  );
+  const byId = db.prepare<[string], PaymentIntentRow>('SELECT * FROM payment_intents WHERE id = ?');
+  const byCustomId = db.prepare<[string, number, string], PaymentIntentRow>(
+    'SELECT * FROM payment_intents WHERE store_id = ? AND livemode = ? AND custom_id = ?',
+  );
+  const watched = db.prepare<[string, string], WatchedIntent>(
+    'SELECT id, watch_address, token_contract FROM payment_intents WHERE chain = ? AND monitor_until > ?',
+  );
+  const dueForExpiry = db.prepare<[string, number], { id: string; chain: string }>(
+    `SELECT id, chain FROM payment_intents WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
+  );
+  const updateState = db.prepare(
+    `UPDATE payment_intents SET status = @status, exception = @exception, amount_received = @amount_received,
+       amount_confirmed = @amount_confirmed, paid_at = @paid_at, canceled_at = @canceled_at, updated_at = @updated_at
+     WHERE id = @id`,
+  );
+  const countOpen = db.prepare<[string, string], { n: number }>(
+    `SELECT count(*) AS n FROM payment_intents WHERE chain = ? AND monitor_until > ?`,
+  );
+
+  return {
+    insert: (row: PaymentIntentRow) => void insertIntent.run(row),
+    get: (id: string) => byId.get(id) ?? null,
+    findByCustomId: (storeId: string, livemode: boolean, customId: string) =>
+      byCustomId.get(storeId, livemode ? 1 : 0, customId) ?? null,
+    list(f: IntentListFilter): PaymentIntentRow[] {
+      const where = ['store_id = @storeId', 'livemode = @livemode'];
+      const params: Record<string, unknown> = { storeId: f.storeId, livemode: f.livemode ? 1 : 0, limit: f.limit };
+      if (f.status) (where.push('status = @status'), (params.status = f.status));
+      if (f.customId) (where.push('custom_id = @customId'), (params.customId = f.customId));
+      if (f.createdGte) (where.push('created_at >= @createdGte'), (params.createdGte = f.createdGte));
+      if (f.createdLte) (where.push('created_at <= @createdLte'), (params.createdLte = f.createdLte));
+      if (f.before) {
+        where.push('(created_at < @beforeCreated OR (created_at = @beforeCreated AND id < @beforeId))');
+        params.beforeCreated = f.before.created_at;
+        params.beforeId = f.before.id;
+      }
+      return db
+        .prepare<Record<string, unknown>, PaymentIntentRow>(
+          `SELECT * FROM payment_intents WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT @limit`,
+        )
+        .all(params);
+    },
+    /** Every intent whose address the watcher must still look at on this chain. */
+    watchedOnChain: (chain: string, now: string) => watched.all(chain, now),
+    countWatched: (chain: string, now: string) => countOpen.get(chain, now)!.n,
+    dueForExpiry: (now: string, limit: number) => dueForExpiry.all(now, limit),
+    updateState: (u: IntentStateUpdate) => void updateState.run(u),
+  };
+}
+export type PaymentIntentsStore = ReturnType<typeof createPaymentIntentsStore>;

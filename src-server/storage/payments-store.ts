@@ -1,0 +1,70 @@
+import type { Db } from './db.ts';
+
+export type PaymentStatus = 'detected' | 'confirmed' | 'reverted';
+
+export interface PaymentRow {
+  id: string;
+  intent_id: string;
+  chain: string;
+  txid: string;
+  output_index: number;
+  from_address: string;
+  to_address: string;
+  token_contract: string | null;
+  amount: string;
+  block_number: number;
+  block_hash: string;
+  block_time: string;
+  status: PaymentStatus;
+  detected_at: string;
+  confirmed_at: string | null;
+  reverted_at: string | null;
+}
+
+export function createPaymentsStore(db: Db) {
+  const insertPayment = db.prepare(
+    `INSERT INTO payments (id, intent_id, chain, txid, output_index, from_address, to_address, token_contract, amount,
+       block_number, block_hash, block_time, status, detected_at, confirmed_at, reverted_at)
+     VALUES (@id, @intent_id, @chain, @txid, @output_index, @from_address, @to_address, @token_contract, @amount,
+       @block_number, @block_hash, @block_time, @status, @detected_at, @confirmed_at, @reverted_at)`,
+  );
+  const byKey = db.prepare<[string, string, number], PaymentRow>(
+    'SELECT * FROM payments WHERE chain = ? AND txid = ? AND output_index = ?',
+  );
+  // A re-mined transaction may land at another log index; match it by what it moved.
+  const revertedTwin = db.prepare<[string, string, string, string, string | null], PaymentRow>(
+    `SELECT * FROM payments WHERE chain = ? AND txid = ? AND status = 'reverted' AND to_address = ? AND amount = ?
+       AND token_contract IS ? LIMIT 1`,
+  );
+  const revive = db.prepare(
+    `UPDATE payments SET status = 'detected', output_index = @output_index, block_number = @block_number,
+       block_hash = @block_hash, block_time = @block_time, reverted_at = NULL, confirmed_at = NULL WHERE id = @id`,
+  );
+  const byIntent = db.prepare<[string], PaymentRow>(
+    'SELECT * FROM payments WHERE intent_id = ? ORDER BY block_number, output_index, id',
+  );
+  const unconfirmed = db.prepare<[string, number], PaymentRow>(
+    `SELECT * FROM payments WHERE chain = ? AND status = 'detected' AND block_number <= ?`,
+  );
+  const markConfirmed = db.prepare(`UPDATE payments SET status = 'confirmed', confirmed_at = ? WHERE id = ?`);
+  const fromBlock = db.prepare<[string, number], PaymentRow>(
+    `SELECT * FROM payments WHERE chain = ? AND block_number >= ? AND status != 'reverted'`,
+  );
+  const markReverted = db.prepare(`UPDATE payments SET status = 'reverted', reverted_at = ?, confirmed_at = NULL WHERE id = ?`);
+
+  return {
+    insert: (row: PaymentRow) => void insertPayment.run(row),
+    findByKey: (chain: string, txid: string, index: number) => byKey.get(chain, txid, index) ?? null,
+    findRevertedTwin: (chain: string, txid: string, to: string, amount: string, token: string | null) =>
+      revertedTwin.get(chain, txid, to, amount, token) ?? null,
+    revive: (p: Pick<PaymentRow, 'id' | 'output_index' | 'block_number' | 'block_hash' | 'block_time'>) =>
+      void revive.run(p),
+    listByIntent: (intentId: string) => byIntent.all(intentId),
+    /** Detected (not yet confirmed) payments in blocks at or below `maxBlock`. */
+    unconfirmedUpTo: (chain: string, maxBlock: number) => unconfirmed.all(chain, maxBlock),
+    markConfirmed: (id: string, at: string) => void markConfirmed.run(at, id),
+    liveFromBlock: (chain: string, block: number) => fromBlock.all(chain, block),
+    markReverted: (id: string, at: string) => void markReverted.run(at, id),
+  };
+}
+export type PaymentsStore = ReturnType<typeof createPaymentsStore>;

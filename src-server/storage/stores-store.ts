@@ -1,0 +1,28 @@
+import type { Db } from './db.ts';
+
+export interface StoreRow {
+  id: string;
+  name: string;
+  default_expires_in: number;
+  monitoring_window: number;
+  late_payment_policy: 'accept' | 'flag' | null;
+  underpaid_tolerance_bps: number;
+  created_at: string;
+}
+
+export function createStoresStore(db: Db) {
+  const byId = db.prepare<[string], StoreRow>('SELECT * FROM stores WHERE id = ?');
+  const insert = db.prepare(
+    'INSERT INTO stores (id, name, created_at) VALUES (@id, @name, @created_at) ON CONFLICT(id) DO NOTHING',
+  );
+  const all = db.prepare<[], StoreRow>('SELECT * FROM stores ORDER BY created_at');
+  return {
+    get: (id: string) => byId.get(id) ?? null,
+    list: () => all.all(),
+    ensure(id: string, name: string, createdAt: string): StoreRow {
+      insert.run({ id, name, created_at: createdAt });
+      return byId.get(id)!;
+    },
+  };
+}
+export type StoresStore = ReturnType<typeof createStoresStore>;

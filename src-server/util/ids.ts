@@ -1,0 +1,26 @@
+import { randomBytes } from 'node:crypto';
+
+const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+
+/** Uniformly random base62 string (rejection sampling, no modulo bias). */
+export function randomBase62(length: number): string {
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < 248) out += ALPHABET[byte % 62];
+      if (out.length === length) break;
+    }
+  }
+  return out;
+}
+
+export type IdPrefix = 'pi' | 'pay' | 'evt' | 'key' | 'st' | 'cs' | 'plink' | 'we' | 'cus' | 'wd' | 'esc' | 'whd';
+
+export function newId(prefix: IdPrefix): string {
+  return `${prefix}_${randomBase62(20)}`;
+}
+
+/** Ids are hostile input: only the shape we issue is looked up. */
+export function isWellFormedId(value: string, prefix: IdPrefix): boolean {
+  return value.length <= 64 && new RegExp(`^${prefix}_[0-9A-Za-z]{1,60}$`).test(value);
+}

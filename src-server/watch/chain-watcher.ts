@@ -1,0 +1,242 @@
+// The chain-agnostic scan loop: one per chain. It asks the adapter for transfers to watched
+// addresses block range by block range, hands them to the ledger, and moves the cursor only in
+// the same transaction that recorded what the range held. Reorgs are found by comparing stored
+// block hashes with the chain's, and undone before scanning on.
+import type { Logger } from 'pino';
+import type { BlockRef, ChainAdapter, DetectedTransfer, WatchSet } from '../chains/types.ts';
+import type { Storage } from '../storage/index.ts';
+
+/** What the watcher needs from the payments side; all calls run inside the watcher's transaction. */
+export interface LedgerPort {
+  /** Credits transfers to the intents watching their addresses (idempotent per chain/txid/index). */
+  creditTransfers(chain: string, transfers: DetectedTransfer[], now: Date): void;
+  /** Marks payments confirmed once `scannedHead` gives them enough confirmations; recomputes intents. */
+  confirmUpTo(chain: string, scannedHead: number, now: Date): void;
+  /** A reorg removed blocks >= `fromBlock`: payments there become reverted; recomputes intents. */
+  revertFrom(chain: string, fromBlock: number, now: Date): void;
+  /** Announces events recorded by the transaction that just committed. */
+  afterCommit(): void;
+  afterRollback(): void;
+}
+
+export interface ChainWatcherOptions {
+  chain: string;
+  adapter: ChainAdapter;
+  storage: Storage;
+  ledger: LedgerPort;
+  logger: Logger;
+  pollIntervalMs: number;
+  maxBlockRange: number;
+  reorgWindow: number;
+  /** Token contracts the watcher scans on this chain (canonical form). */
+  tokenContracts: () => string[];
+  clock?: () => Date;
+  /** Ranges scanned per tick before yielding (catch-up after downtime proceeds over several ticks). */
+  maxRangesPerTick?: number;
+}
+
+export interface ChainWatcherStatus {
+  chain: string;
+  head: number | null;
+  nextBlock: number | null;
+  lag: number | null;
+  syncedAt: string | null;
+  lastError: string | null;
+  lastErrorAt: string | null;
+  watchedAddresses: number;
+  rpc: ReturnType<ChainAdapter['rpcHealth']>;
+}
+
+export function createChainWatcher(opts: ChainWatcherOptions) {
+  const { chain, adapter, storage, ledger, logger } = opts;
+  const clock = opts.clock ?? (() => new Date());
+  const maxRangesPerTick = opts.maxRangesPerTick ?? 20;
+  let head: number | null = null;
+  let syncedAt: Date | null = null;
+  let lastError: { message: string; at: Date } | null = null;
+  let watchedCount = 0;
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> | null = null;
+  let stopped = true;
+
+  function buildWatchSet(now: Date): WatchSet {
+    const rows = storage.intents.watchedOnChain(chain, now.toISOString());
+    watchedCount = rows.length;
+    const addresses = new Set<string>();
+    let native = false;
+    for (const r of rows) {
+      addresses.add(r.watch_address);
+      if (r.token_contract === null) native = true;
+    }
+    return { addresses, tokenContracts: new Set(opts.tokenContracts()), native };
+  }
+
+  function storeBlocks(blocks: BlockRef[]): void {
+    for (const b of blocks) {
+      storage.chains.putBlock({
+        chain,
+        number: b.number,
+        hash: b.hash,
+        parent_hash: b.parentHash,
+        time: new Date(b.time * 1000).toISOString(),
+      });
+    }
+  }
+
+  /** Finds the first block whose stored hash the chain no longer has; null when nothing changed. */
+  async function findReorg(nextBlock: number): Promise<number | null> {
+    const latest = storage.chains.latestBlock(chain);
+    if (!latest || latest.number >= nextBlock) return null;
+    const onChain = await adapter.getBlock(latest.number);
+    if (onChain && onChain.hash === latest.hash) return null;
+    // Walk back through stored blocks until the chain agrees with us.
+    let forkPoint = latest.number;
+    for (const stored of storage.chains.blocksBelow(chain, latest.number + 1)) {
+      const current = await adapter.getBlock(stored.number);
+      if (current && current.hash === stored.hash) return stored.number + 1;
+      forkPoint = stored.number;
+    }
+    return forkPoint;
+  }
+
+  function rollback(forkPoint: number, reason: string): void {
+    const now = clock();
+    logger.warn({ chain, forkPoint, reason }, 'chain reorganisation: rolling back');
+    try {
+      storage.transaction(() => {
+        ledger.revertFrom(chain, forkPoint, now);
+        storage.chains.dropBlocksFrom(chain, forkPoint);
+        storage.chains.setCursor(chain, forkPoint, now.toISOString());
+      });
+    } catch (err) {
+      ledger.afterRollback();
+      throw err;
+    }
+    ledger.afterCommit();
+  }
+
+  async function scanOnce(): Promise<void> {
+    const headNow = await adapter.getHeadNumber();
+    head = headNow;
+    let next = storage.chains.getCursor(chain);
+    if (next === null) {
+      // First start on this chain: nothing can have been paid to addresses we have not handed out yet.
+      next = headNow;
+      storage.chains.setCursor(chain, next, clock().toISOString());
+    }
+    const forkPoint = await findReorg(next);
+    if (forkPoint !== null) {
+      rollback(forkPoint, 'stored block hash no longer on chain');
+      next = forkPoint;
+    }
+    for (let i = 0; i < maxRangesPerTick && next <= headNow && !stopped; i++) {
+      const from = next;
+      const to = Math.min(headNow, from + opts.maxBlockRange - 1);
+      const now = clock();
+      const watch = buildWatchSet(now);
+      const result = await adapter.scanBlockRange(from, to, watch);
+      const previous = storage.chains.getBlock(chain, from - 1);
+      const first = result.blocks[0];
+      if (previous && first && first.parentHash !== previous.hash) {
+        // The chain moved under us between the reorg check and the scan; the next tick rolls back.
+        logger.warn({ chain, from }, 'range does not extend the stored chain; rescanning next tick');
+        return;
+      }
+      try {
+        storage.transaction(() => {
+          ledger.creditTransfers(chain, result.transfers, now);
+          storeBlocks(result.blocks);
+          storage.chains.pruneBlocksBelow(chain, to - opts.reorgWindow);
+          ledger.confirmUpTo(chain, to, now);
+          storage.chains.setCursor(chain, to + 1, now.toISOString());
+        });
+      } catch (err) {
+        ledger.afterRollback();
+        throw err;
+      }
+      ledger.afterCommit();
+      if (result.transfers.length > 0) {
+        logger.info({ chain, from, to, transfers: result.transfers.length }, 'scanned range');
+      }
+      next = to + 1;
+    }
+    if (next > headNow) {
+      // Caught up: confirmations may still advance when the head moved without new blocks to scan.
+      const now = clock();
+      try {
+        storage.transaction(() => ledger.confirmUpTo(chain, headNow, now));
+      } catch (err) {
+        ledger.afterRollback();
+        throw err;
+      }
+      ledger.afterCommit();
+      syncedAt = now;
+    }
+  }
+
+  async function tick(): Promise<void> {
+    try {
+      await scanOnce();
+      lastError = null;
+    } catch (err) {
+      lastError = { message: (err as Error).message.split('\n')[0]!.slice(0, 300), at: clock() };
+      logger.warn({ chain, err: lastError.message }, 'watch tick failed; retrying');
+    }
+  }
+
+  // Ticks never overlap: the loop and syncNow() queue on one promise chain.
+  let queue: Promise<void> = Promise.resolve();
+  function serialized(): Promise<void> {
+    const run = queue.then(tick);
+    queue = run;
+    return run;
+  }
+
+  function schedule(delay: number): void {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = serialized().finally(() => {
+        running = null;
+        schedule(opts.pollIntervalMs);
+      });
+    }, delay);
+  }
+
+  return {
+    chain,
+    start(): void {
+      if (!stopped) return;
+      stopped = false;
+      schedule(0);
+    },
+    async stop(): Promise<void> {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      if (running) await running;
+    },
+    /** Runs one scan now (serialised with the loop); used by the test helpers after mining. */
+    syncNow(): Promise<void> {
+      return serialized();
+    },
+    /** True when the scan has reached the head at or after `at` (used to decide expiry fairly). */
+    syncedSince(at: Date): boolean {
+      return syncedAt !== null && syncedAt.getTime() >= at.getTime();
+    },
+    status(): ChainWatcherStatus {
+      const next = storage.chains.getCursor(chain);
+      return {
+        chain,
+        head,
+        nextBlock: next,
+        lag: head !== null && next !== null ? Math.max(0, head - next + 1) : null,
+        syncedAt: syncedAt ? syncedAt.toISOString() : null,
+        lastError: lastError?.message ?? null,
+        lastErrorAt: lastError ? lastError.at.toISOString() : null,
+        watchedAddresses: watchedCount,
+        rpc: adapter.rpcHealth(),
+      };
+    },
+  };
+}
+export type ChainWatcher = ReturnType<typeof createChainWatcher>;
