@@ -9,6 +9,7 @@ import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { startAnvil, type AnvilHandle } from './chains/devnet/anvil.ts';
 import { devnetMine, devnetPay, ensureDevnetDeployed, type DevnetInfo } from './chains/devnet/devnet.ts';
 import { createEvmAdapter } from './chains/evm/evm-adapter.ts';
+import { redactRpcUrl } from './chains/evm/rpc-failover.ts';
 import type { ChainAdapter } from './chains/types.ts';
 import { ConfigError, isLoopbackHost, type KassaConfig } from './config/config.ts';
 import { createMerchantApp } from './http/merchant-app.ts';
@@ -69,6 +70,25 @@ function urlOf(addr: AddressInfo): string {
   return `http://${host}:${addr.port}`;
 }
 
+async function firstAnsweringRpc(urls: string[]): Promise<string> {
+  const errors: string[] = [];
+  for (const url of urls) {
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+        signal: AbortSignal.timeout(5000),
+      });
+      if (res.ok && ((await res.json()) as { result?: string }).result) return url;
+      errors.push(`${redactRpcUrl(url)}: HTTP ${res.status}`);
+    } catch (err) {
+      errors.push(`${redactRpcUrl(url)}: ${(err as Error).message}`);
+    }
+  }
+  throw new ConfigError(`devnet: no RPC URL answers (${errors.join('; ')})`);
+}
+
 export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
   const { config, home } = opts;
   const env = opts.env ?? process.env;
@@ -115,8 +135,10 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
     let devnet: DevnetInfo | null = null;
     const adapters = new Map<string, { adapter: ChainAdapter; tokens: string[] }>();
     if (config.devnet.enabled) {
-      let rpcUrl = config.devnet.rpcUrl;
-      if (!rpcUrl) {
+      let rpcUrls: string[];
+      if (config.devnet.rpcUrl) {
+        rpcUrls = [config.devnet.rpcUrl, ...config.devnet.fallbackRpcUrls];
+      } else {
         mkdirSync(join(home, 'devnet'), { recursive: true });
         const anvil: AnvilHandle = await startAnvil({
           port: config.devnet.port,
@@ -125,12 +147,14 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
           logger,
         });
         cleanups.push(() => anvil.stop());
-        rpcUrl = anvil.rpcUrl;
-        logger.info({ rpcUrl, pid: anvil.pid, blockTime: config.devnet.blockTime }, 'devnet (anvil) started');
+        rpcUrls = [anvil.rpcUrl];
+        logger.info({ rpcUrl: anvil.rpcUrl, pid: anvil.pid, blockTime: config.devnet.blockTime }, 'devnet (anvil) started');
       }
-      devnet = await ensureDevnetDeployed(rpcUrl, { logger });
+      // Deploying, paying and mining go to the first URL that answers; the watcher fails over across all.
+      const controlUrl = await firstAnsweringRpc(rpcUrls);
+      devnet = await ensureDevnetDeployed(controlUrl, { logger });
       adapters.set('devnet', {
-        adapter: createEvmAdapter({ chain: 'devnet', rpcUrls: [rpcUrl], chainId: devnet.chainId, logger }),
+        adapter: createEvmAdapter({ chain: 'devnet', rpcUrls, chainId: devnet.chainId, logger }),
         tokens: Object.values(devnet.tokens).map((t) => t.toLowerCase()),
       });
     }
@@ -207,6 +231,10 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
             const watcher = watchers.get(chain)!;
             await watcher.syncNow();
             return watcher.status().head ?? 0;
+          },
+          settle: async (chain) => {
+            await watchers.get(chain)?.syncNow();
+            intents.expireDue(new Date(), (c, at) => watchers.get(c)?.syncedSince(at) ?? false);
           },
           chainFor: (networkId) => {
             const network = resolveNetwork(networkId);

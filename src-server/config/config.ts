@@ -27,6 +27,8 @@ export const ConfigSchema = z.strictObject({
       enabled: z.boolean().default(true),
       /** Use an already running EVM devnet instead of starting anvil. */
       rpcUrl: z.url({ protocol: /^https?$/ }).optional(),
+      /** Further URLs of that devnet, tried in order when the one before fails (failover). */
+      fallbackRpcUrls: z.array(z.url({ protocol: /^https?$/ })).default([]),
       /** Seconds between blocks; 0 = mine only on demand (test helper). */
       blockTime: z.number().min(0).max(3600).default(2),
       /** Port for the embedded anvil; 0 = any free port. */

@@ -25,6 +25,8 @@ export interface TestHelpersPort {
   mine(chain: string, blocks: number): Promise<number>;
   /** The devnet chain behind a network in test mode, or null when that network has none yet. */
   chainFor(networkId: string): string | null;
+  /** Scans the chain up to its head and runs the expiry sweep (after a test clock moved). */
+  settle(chain: string): Promise<void>;
 }
 
 export function paymentIntentRoutes(deps: {
@@ -170,6 +172,26 @@ export function paymentIntentRoutes(deps: {
           amount: formatAmount(units, row.decimals),
           asset: row.asset,
         };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/test-helpers/payment-intents/:id/expire',
+      operationId: 'testHelperExpire',
+      summary: 'Test mode: expire a pending payment intent now (a test clock for the expiry and late-payment paths).',
+      tag: 'Test helpers',
+      scope: 'payment_intents:write',
+      testOnly: true,
+      params: IdParams,
+      body: z.strictObject({}),
+      response: PaymentIntentObject,
+      envelope: 'data',
+      status: 200,
+      handler: async ({ key, params }) => {
+        const h = helpers();
+        const row = deps.intents.expireNowForTest(caller(key), params.id);
+        await h.settle(row.chain);
+        return deps.intents.get(caller(key), row.id);
       },
     }),
     defineRoute({

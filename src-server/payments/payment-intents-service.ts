@@ -419,6 +419,22 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
       return object;
     },
 
+    /** Test mode: moves a pending intent's expiry to now (a test clock), so expiry paths can be exercised. */
+    expireNowForTest(caller: Caller, id: string): PaymentIntentRow {
+      const now = clock();
+      const row = this.getRow(caller, id);
+      if (row.livemode === 1) throw new PaymentInputError(404, 'resource_missing', 'id', `No such payment_intent: '${id.slice(0, 80)}'`);
+      if (row.status !== 'pending') {
+        throw new PaymentInputError(409, 'payment_intent_unexpected_state', null, `only a pending payment intent can be expired; this one is ${row.status}`);
+      }
+      const store = storage.stores.get(row.store_id)!;
+      // Block timestamps are whole seconds: expire at the previous whole second, so every block mined
+      // from now on is unambiguously after the expiry.
+      const expiresAt = new Date(Math.floor(now.getTime() / 1000) * 1000 - 1000);
+      storage.intents.setExpiry(row.id, ISO(expiresAt), ISO(new Date(expiresAt.getTime() + store.monitoring_window * 1000)), ISO(now));
+      return storage.intents.get(row.id)!;
+    },
+
     /** Expires intents whose time is up, once the chain they watch has been scanned past that time. */
     expireDue(now: Date, chainSyncedSince: (chain: string, at: Date) => boolean): number {
       let expired = 0;

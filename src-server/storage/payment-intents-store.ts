@@ -98,6 +98,9 @@ export function createPaymentIntentsStore(db: Db) {
        amount_confirmed = @amount_confirmed, paid_at = @paid_at, canceled_at = @canceled_at, updated_at = @updated_at
      WHERE id = @id`,
   );
+  const setExpiry = db.prepare(
+    'UPDATE payment_intents SET expires_at = ?, monitor_until = ?, updated_at = ? WHERE id = ?',
+  );
   const countOpen = db.prepare<[string, string], { n: number }>(
     `SELECT count(*) AS n FROM payment_intents WHERE chain = ? AND monitor_until > ?`,
   );
@@ -130,6 +133,8 @@ export function createPaymentIntentsStore(db: Db) {
     countWatched: (chain: string, now: string) => countOpen.get(chain, now)!.n,
     dueForExpiry: (now: string, limit: number) => dueForExpiry.all(now, limit),
     updateState: (u: IntentStateUpdate) => void updateState.run(u),
+    setExpiry: (id: string, expiresAt: string, monitorUntil: string, at: string) =>
+      void setExpiry.run(expiresAt, monitorUntil, at, id),
   };
 }
 export type PaymentIntentsStore = ReturnType<typeof createPaymentIntentsStore>;

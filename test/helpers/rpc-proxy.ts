@@ -3,8 +3,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-/** pass: forward; close: drop the connection unanswered; http503: answer 503 without forwarding. */
-export type RpcProxyMode = 'pass' | 'close' | 'http503';
+/**
+ * pass: forward. close: drop the connection unanswered. http503: answer 503. internalError: answer
+ * HTTP 200 with JSON-RPC error -32603 for every element. hang: never answer (until close()).
+ */
+export type RpcProxyMode = 'pass' | 'close' | 'http503' | 'internalError' | 'hang';
 
 export interface RpcProxy {
   url: string;
@@ -29,6 +32,18 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+function internalErrorFor(body: string): string {
+  const error = { code: -32603, message: 'internal error (rpc-proxy switched to fail)' };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return JSON.stringify({ jsonrpc: '2.0', id: null, error });
+  }
+  const answer = (item: unknown) => ({ jsonrpc: '2.0', id: (item as { id?: unknown })?.id ?? null, error });
+  return JSON.stringify(Array.isArray(parsed) ? parsed.map(answer) : answer(parsed));
 }
 
 /** The JSON-RPC error a BSC node sends for a too-wide eth_getLogs, or null to forward. */
@@ -79,6 +94,12 @@ export async function startRpcProxy(options: { target: string }): Promise<RpcPro
     count(body);
     if (mode === 'close') {
       req.socket.destroy();
+      return;
+    }
+    if (mode === 'hang') return;
+    if (mode === 'internalError') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(internalErrorFor(body));
       return;
     }
     if (mode === 'http503') {

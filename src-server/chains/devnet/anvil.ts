@@ -1,8 +1,8 @@
 // Starts and stops a local anvil (Foundry) chain on loopback: the devnet behind test mode.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { type ChainLogger, silentLogger } from '../evm/chain-logger.ts';
 
@@ -44,6 +44,21 @@ export class AnvilStartError extends Error {
 
 const STOP_GRACE_MS = 5_000;
 const LISTENING_RE = /Listening on ([\d.]+):(\d+)/;
+
+// A crashed or interrupted run must not leave anvils behind: one exit hook for all children.
+const liveChildren = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function trackChild(child: ChildProcess): void {
+  liveChildren.add(child);
+  child.once('exit', () => liveChildren.delete(child));
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const c of liveChildren) c.kill('SIGKILL');
+    });
+  }
+}
 
 const ARCH_NAMES: Record<string, string> = { x64: 'amd64', arm64: 'arm64' };
 
@@ -144,12 +159,10 @@ export async function startAnvil(options: StartAnvilOptions): Promise<AnvilHandl
   const expectedChainId = options.chainId ?? 31337;
   const startupTimeoutMs = options.startupTimeoutMs ?? 20_000;
 
+  if (options.statePath) mkdirSync(dirname(options.statePath), { recursive: true });
+
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
-  // A crashed test run must not leave anvil behind; removed again by stop().
-  const killOnParentExit = (): void => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  };
-  process.once('exit', killOnParentExit);
+  trackChild(child);
 
   const outputTail: string[] = [];
   const remember = (line: string): void => {
@@ -162,7 +175,8 @@ export async function startAnvil(options: StartAnvilOptions): Promise<AnvilHandl
   if (child.stdout) {
     createInterface({ input: child.stdout }).on('line', (line) => {
       remember(line);
-      logger.debug({ anvilPid: child.pid, line }, 'anvil');
+      // The banner before "Listening" lists the dev accounts' private keys: keep it out of logs.
+      if (announcedPort !== null) logger.debug({ anvilPid: child.pid, line }, 'anvil');
       const match = LISTENING_RE.exec(line);
       if (match && announcedPort === null) {
         announcedPort = Number(match[2]);
@@ -192,7 +206,6 @@ export async function startAnvil(options: StartAnvilOptions): Promise<AnvilHandl
   };
 
   const stop = async (): Promise<void> => {
-    process.off('exit', killOnParentExit);
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');
     if (await waitForExit(child, STOP_GRACE_MS)) return;

@@ -127,17 +127,6 @@ function testClientFor(rpcUrl: string): TestClient<'anvil'> {
   return client;
 }
 
-const chainIds = new Map<string, number>();
-
-async function chainIdOf(rpcUrl: string): Promise<number> {
-  let chainId = chainIds.get(rpcUrl);
-  if (chainId === undefined) {
-    chainId = await clientFor(rpcUrl).getChainId();
-    chainIds.set(rpcUrl, chainId);
-  }
-  return chainId;
-}
-
 /** Per-sender queue: each send reads the pending nonce only after the previous send is in the pool. */
 const senderQueues = new Map<string, Promise<unknown>>();
 
@@ -172,7 +161,8 @@ function sendFromDevnetAccount(request: SendRequest): Promise<Hex> {
     const client = clientFor(request.rpcUrl);
     const account = privateKeyToAccount(request.from.privateKey);
     const [chainId, nonce, fees] = await Promise.all([
-      chainIdOf(request.rpcUrl),
+      // Not cached: a test may start another anvil, with another chain id, on a reused port.
+      client.getChainId(),
       client.getTransactionCount({ address: account.address, blockTag: 'pending' }),
       client.estimateFeesPerGas(),
     ]);
@@ -284,7 +274,7 @@ export function ensureDevnetDeployed(rpcUrl: string, options: { logger?: ChainLo
 
 async function deployDevnet(rpcUrl: string, logger: ChainLogger): Promise<DevnetInfo> {
   const client = clientFor(rpcUrl);
-  const chainId = await chainIdOf(rpcUrl);
+  const chainId = await client.getChainId();
   const tokens = expectedDevnetTokenAddresses();
   const deployer = DEVNET_DEPLOYER.address;
 

@@ -61,8 +61,9 @@ interface Endpoint {
   lastErrorAt: string | null;
   /** Epoch ms before which this endpoint is only tried when every other one failed. */
   coolingUntil: number;
-  /** Resolved once eth_chainId matched (only when a chainId is expected). */
+  /** True once eth_chainId matched (or when no chain id is expected). */
   chainVerified: boolean;
+  chainCheck: Promise<void> | null;
 }
 
 /** Hides API keys: userinfo, query strings and long token-like path segments. */
@@ -134,6 +135,7 @@ export function createFailoverRpc(options: FailoverRpcOptions): FailoverRpc {
     lastErrorAt: null,
     coolingUntil: 0,
     chainVerified: options.chainId === undefined,
+    chainCheck: null,
   }));
 
   /** Healthy endpoints in configured order, then cooling ones, soonest back first. */
@@ -149,12 +151,20 @@ export function createFailoverRpc(options: FailoverRpcOptions): FailoverRpc {
     return endpoint.send({ method, params } as never);
   }
 
-  async function verifyChainId(endpoint: Endpoint): Promise<void> {
-    if (endpoint.chainVerified || options.chainId === undefined) return;
-    const answer = await sendCounted(endpoint, 'eth_chainId', []);
-    const actual = Number.parseInt(String(answer), 16);
-    if (actual !== options.chainId) throw new RpcChainIdMismatchError(endpoint.displayUrl, options.chainId, actual);
-    endpoint.chainVerified = true;
+  /** Once per endpoint; concurrent first requests share one eth_chainId. */
+  function verifyChainId(endpoint: Endpoint): Promise<void> {
+    const expected = options.chainId;
+    if (endpoint.chainVerified || expected === undefined) return Promise.resolve();
+    endpoint.chainCheck ??= sendCounted(endpoint, 'eth_chainId', [])
+      .then((answer) => {
+        const actual = Number.parseInt(String(answer), 16);
+        if (actual !== expected) throw new RpcChainIdMismatchError(endpoint.displayUrl, expected, actual);
+        endpoint.chainVerified = true;
+      })
+      .finally(() => {
+        endpoint.chainCheck = null;
+      });
+    return endpoint.chainCheck;
   }
 
   async function request({ method, params }: { method: string; params?: unknown }): Promise<unknown> {
