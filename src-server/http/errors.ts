@@ -55,8 +55,17 @@ export const unprocessable = (code: string, message: string, param: string | nul
 export const routeNotFound = (method: string, path: string) =>
   new ApiError(404, 'invalid_request_error', 'route_not_found', `Unrecognized request URL (${method} ${path.slice(0, 200)})`);
 
-/** The first zod issue becomes the error; its path names the field. */
-export function fromZodError(err: ZodError, where: 'body' | 'query' | 'path' = 'body'): ApiError {
+function isAbsent(input: unknown, path: readonly PropertyKey[]): boolean {
+  let node = input;
+  for (const key of path) {
+    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, key)) return true;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node === undefined;
+}
+
+/** The first zod issue becomes the error; its path names the field. Pass `input` so a field that is absent reads as missing whatever its type (unions report no `received undefined`). */
+export function fromZodError(err: ZodError, where: 'body' | 'query' | 'path' = 'body', input?: unknown): ApiError {
   const issue = err.issues[0]!;
   let path = issue.path.map(String);
   let message = issue.message;
@@ -66,7 +75,10 @@ export function fromZodError(err: ZodError, where: 'body' | 'query' | 'path' = '
     message = `unknown parameter`;
   }
   const param = path.join('.') || null;
-  const isMissing = issue.code === 'invalid_type' && /received undefined/.test(issue.message);
+  const isMissing =
+    issue.code !== 'unrecognized_keys' &&
+    ((input !== undefined && issue.path.length > 0 && isAbsent(input, issue.path)) ||
+      (issue.code === 'invalid_type' && /received undefined/.test(issue.message)));
   const label = param ?? (where === 'body' ? 'request body' : where);
   return new ApiError(
     400,

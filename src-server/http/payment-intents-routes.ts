@@ -109,6 +109,8 @@ export function paymentIntentRoutes(deps: {
       summary: 'Networks and assets this node accepts, and in which mode.',
       tag: 'Reference',
       scope: 'payment_intents:read',
+      // No filters yet: a query parameter (say a misspelt `network`) is refused, not silently ignored.
+      query: z.strictObject({}),
       response: listOf(SupportedAssetObject),
       envelope: 'list',
       status: 200,

@@ -72,13 +72,14 @@ export function mountRoutes(router: Router, routes: RouteDef[], deps: { storage:
           throw new ApiError(403, 'permission_error', 'permission_denied', `This API key lacks the "${route.scope}" scope.`);
         }
         const params = route.params ? route.params.safeParse(req.params) : { success: true as const, data: req.params };
-        if (!params.success) throw fromZodError(params.error, 'path');
-        const query = route.query ? route.query.safeParse({ ...req.query }) : { success: true as const, data: {} };
-        if (!query.success) throw fromZodError(query.error, 'query');
+        if (!params.success) throw fromZodError(params.error, 'path', req.params);
+        const queryInput = { ...req.query };
+        const query = route.query ? route.query.safeParse(queryInput) : { success: true as const, data: {} };
+        if (!query.success) throw fromZodError(query.error, 'query', queryInput);
         let bodyInput: unknown = req.body;
         if (bodyInput === undefined) bodyInput = {};
         const body = route.body ? route.body.safeParse(bodyInput) : { success: true as const, data: undefined };
-        if (!body.success) throw fromZodError(body.error, 'body');
+        if (!body.success) throw fromZodError(body.error, 'body', bodyInput);
 
         const idemKey = route.method !== 'get' ? req.get('idempotency-key') : undefined;
         let claimed = false;

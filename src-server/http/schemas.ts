@@ -3,7 +3,7 @@
 import { z } from 'zod';
 
 const amountInput = z
-  .union([z.string().max(100), z.number()])
+  .union([z.string().max(100), z.number()], { error: 'must be a decimal string like "25.00"' })
   .describe('Decimal string such as "25.00" (JSON numbers are read through their decimal text).');
 
 const httpUrl = z
@@ -34,15 +34,17 @@ export const CreatePaymentIntentBody = z
 
 const statusEnum = z.enum(['pending', 'confirming', 'paid', 'expired', 'canceled', 'refunded']);
 
+const createdBound = z.coerce.date({ error: 'must be an ISO-8601 date or date-time, e.g. "2026-05-29T12:00:00Z"' }).optional();
+
 export const ListPaymentIntentsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(25),
   starting_after: z.string().min(1).max(64).optional(),
   status: statusEnum.optional(),
   custom_id: z.string().min(1).max(255).optional(),
-  'created[gte]': z.coerce.date().optional(),
-  'created[lte]': z.coerce.date().optional(),
-  created_gte: z.coerce.date().optional(),
-  created_lte: z.coerce.date().optional(),
+  'created[gte]': createdBound,
+  'created[lte]': createdBound,
+  created_gte: createdBound,
+  created_lte: createdBound,
 });
 
 export const IdParams = z.strictObject({ id: z.string().min(1).max(64) });

@@ -280,7 +280,7 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
     } catch (err) {
       if (err instanceof AmountError) throw new PaymentInputError(400, 'parameter_invalid', 'amount', `amount ${err.message} for ${currency}`);
       if (err instanceof UnsupportedCurrencyError) throw new PaymentInputError(400, 'parameter_invalid', 'currency', `currency: unsupported currency "${currency.slice(0, 10)}"`);
-      if (err instanceof RateUnavailableError) throw new PaymentInputError(422, 'rate_unavailable', 'currency', `no exchange rate for ${err.pair}; configure one under "rates" in config.json`);
+      if (err instanceof RateUnavailableError) throw new PaymentInputError(422, 'rate_unavailable', 'currency', `currency: no exchange rate for ${err.pair}; configure one under "rates" in config.json`);
       throw err;
     }
   }

@@ -163,6 +163,8 @@ export async function startAnvil(options: StartAnvilOptions): Promise<AnvilHandl
 
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
   trackChild(child);
+  // Without a permanent listener a later 'error' (e.g. a failed kill) would crash the process.
+  child.on('error', (error) => logger.warn({ anvilPid: child.pid, error: error.message }, 'anvil process error'));
 
   const outputTail: string[] = [];
   const remember = (line: string): void => {
@@ -206,7 +208,8 @@ export async function startAnvil(options: StartAnvilOptions): Promise<AnvilHandl
   };
 
   const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    // No pid: the spawn itself failed, there is nothing to stop (and no 'exit' will come).
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');
     if (await waitForExit(child, STOP_GRACE_MS)) return;
     logger.warn({ anvilPid: child.pid }, 'anvil ignored SIGTERM, sending SIGKILL');

@@ -1,5 +1,5 @@
 // The anvil launcher: free ports, clear errors, interval mining, state across restarts, clean stop.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -54,10 +54,19 @@ describe('startAnvil', () => {
     }
   });
 
-  it('says so when the binary is missing', async () => {
-    const error = await startAnvil({ blockTime: 0, binaryPath: '/nonexistent/anvil' }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(AnvilStartError);
-    expect((error as AnvilStartError).code).toBe('anvil_not_found');
+  it('says so when the binary is missing or not executable', async () => {
+    const missing = await startAnvil({ blockTime: 0, binaryPath: '/nonexistent/anvil' }).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(AnvilStartError);
+    expect((missing as AnvilStartError).code).toBe('anvil_not_found');
+
+    const dir = mkdtempSync(join(tmpdir(), 'kassa-anvil-bin-'));
+    tempDirs.push(dir);
+    const notExecutable = join(dir, 'anvil');
+    writeFileSync(notExecutable, '', { mode: 0o644 });
+    const refused = await startAnvil({ blockTime: 0, binaryPath: notExecutable }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(AnvilStartError);
+    expect((refused as AnvilStartError).code).toBe('anvil_not_found');
+    expect((refused as Error).message).toMatch(/cannot execute anvil/);
   });
 
   it('mines on an interval with blockTime > 0', async () => {
