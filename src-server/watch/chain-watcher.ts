@@ -58,6 +58,8 @@ export function createChainWatcher(opts: ChainWatcherOptions) {
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   let stopped = true;
+  // Set by stop(): a tick in progress finishes its current range and returns.
+  let stopRequested = false;
 
   function buildWatchSet(now: Date): WatchSet {
     const rows = storage.intents.watchedOnChain(chain, now.toISOString());
@@ -129,7 +131,7 @@ export function createChainWatcher(opts: ChainWatcherOptions) {
       rollback(forkPoint, 'stored block hash no longer on chain');
       next = forkPoint;
     }
-    for (let i = 0; i < maxRangesPerTick && next <= headNow && !stopped; i++) {
+    for (let i = 0; i < maxRangesPerTick && next <= headNow && !stopRequested; i++) {
       const from = next;
       const to = Math.min(headNow, from + opts.maxBlockRange - 1);
       const now = clock();
@@ -207,10 +209,12 @@ export function createChainWatcher(opts: ChainWatcherOptions) {
     start(): void {
       if (!stopped) return;
       stopped = false;
+      stopRequested = false;
       schedule(0);
     },
     async stop(): Promise<void> {
       stopped = true;
+      stopRequested = true;
       if (timer) clearTimeout(timer);
       timer = null;
       if (running) await running;
