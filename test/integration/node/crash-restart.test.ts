@@ -53,6 +53,7 @@ interface SentTransfer {
 
 let devnet: TestDevnet;
 let home: string;
+let apiKey: string;
 let api: ApiClient;
 let node: TestNode | null = null;
 
@@ -68,7 +69,8 @@ beforeAll(async () => {
   devnet = await startTestDevnet({ blockTime: 0 });
   home = tempHome('kassa-crash-');
   node = await startNode(nodeOptions());
-  api = apiClient(node.merchantUrl, await createApiKey(home));
+  apiKey = await createApiKey(home);
+  api = apiClient(node.merchantUrl, apiKey);
 });
 afterAll(async () => {
   await node?.stop();
@@ -156,6 +158,7 @@ describe('crash and restart (SIGKILL while payments are being scanned)', () => {
         pauseRequested = true;
         const sentWhileDown = sent.filter((t) => !t.nodeUp).length;
         node = await startNode(nodeOptions());
+        api = apiClient(node.merchantUrl, apiKey); // new ports; the key lives in the database
         nodeUp = true;
         pauseRequested = false;
         (payerIdle as (() => void) | null)?.();
