@@ -117,6 +117,14 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
   try {
     const { storage, close } = openHome(home);
     cleanups.push(close);
+    storage.stores.updateSettings({
+      id: DEFAULT_STORE_ID,
+      name: config.store.name,
+      default_expires_in: config.store.expiresIn,
+      monitoring_window: config.store.monitoringWindow,
+      late_payment_policy: config.store.latePaymentPolicy ?? null,
+      underpaid_tolerance_bps: config.store.underpaidToleranceBps,
+    });
     const keyStore = await openKeyStore({
       home,
       prefer: config.keyStore,

@@ -48,6 +48,20 @@ export const ConfigSchema = z.strictObject({
   /** Fixed fiat rates, "EUR/USDT": "1.0870" = 1 EUR buys 1.0870 USDT. */
   rates: z.record(z.string().regex(/^[A-Z]{3}\/[A-Z0-9]{2,10}$/), z.string().regex(/^\d+(\.\d+)?$/)).default({}),
   rateLimitDefault: z.number().int().min(1).max(100_000).default(100),
+  /** Settings of the default store (the stores API arrives later; until then they live here). */
+  store: z
+    .strictObject({
+      name: z.string().min(1).max(200).default('Default store'),
+      /** Seconds a payment intent waits for payment (per request: expires_in). */
+      expiresIn: z.number().int().min(60).max(30 * 86400).default(1800),
+      /** Seconds after expiry during which late payments are still detected. */
+      monitoringWindow: z.number().int().min(0).max(90 * 86400).default(7 * 86400),
+      /** accept | flag; unset = accept for stablecoins, flag for volatile assets. */
+      latePaymentPolicy: z.enum(['accept', 'flag']).optional(),
+      /** Underpayment still counted as paid, in basis points of the amount (0-1000). */
+      underpaidToleranceBps: z.number().int().min(0).max(1000).default(0),
+    })
+    .prefault({}),
 });
 
 export type KassaConfig = z.infer<typeof ConfigSchema>;

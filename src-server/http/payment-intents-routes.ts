@@ -114,7 +114,7 @@ export function paymentIntentRoutes(deps: {
       response: listOf(SupportedAssetObject),
       envelope: 'list',
       status: 200,
-      handler: ({ key }) => {
+      handler: () => {
         const live = deps.liveNetworks();
         const data = listNetworks().flatMap((n) =>
           Object.values(n.assets).map((a) => ({
@@ -130,7 +130,6 @@ export function paymentIntentRoutes(deps: {
             live_mode: live.has(n.id),
           })),
         );
-        void key;
         return { object: 'list' as const, data, has_more: false, next_cursor: null };
       },
     }),

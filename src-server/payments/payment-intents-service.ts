@@ -82,9 +82,8 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
     return storage.chains.latestBlock(chain)?.number ?? null;
   }
 
-  function serializePayment(p: PaymentRow, head: number | null, family: string) {
+  function serializePayment(p: PaymentRow, head: number | null, family: string, decimals: number) {
     const confirmations = p.status === 'reverted' || head === null ? 0 : Math.max(0, head - p.block_number + 1);
-    const intent = storage.intents.get(p.intent_id)!;
     return {
       object: 'payment' as const,
       id: p.id,
@@ -93,7 +92,7 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
       log_index: family === 'evm' && p.output_index >= 0 ? p.output_index : null,
       vout: family === 'bitcoin' ? p.output_index : null,
       from: p.from_address,
-      amount: formatAmount(BigInt(p.amount), intent.decimals),
+      amount: formatAmount(BigInt(p.amount), decimals),
       block_number: p.block_number,
       block_hash: p.block_hash,
       confirmations,
@@ -151,7 +150,7 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
       metadata: JSON.parse(row.metadata) as Record<string, string>,
       success_url: row.success_url,
       cancel_url: row.cancel_url,
-      payments: payments.map((p) => serializePayment(p, head, network.family)),
+      payments: payments.map((p) => serializePayment(p, head, network.family, row.decimals)),
       created_at: isoSeconds(new Date(row.created_at)),
       expires_at: isoSeconds(new Date(row.expires_at)),
       monitor_until: isoSeconds(new Date(row.monitor_until)),
