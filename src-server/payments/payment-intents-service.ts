@@ -2,6 +2,7 @@
 // every chain observation and every clock tick funnels through. Rules live in lifecycle.ts (pure);
 // this module wires them to storage and the event log, one transaction per state change.
 import type { Logger } from 'pino';
+import { getAddress } from 'viem';
 import type { DetectedTransfer } from '../chains/types.ts';
 import { AmountError, formatAmount, parseAmount } from '../money/amount.ts';
 import type { AssetInfo, DevnetTokens, NetworkInfo } from '../money/assets.ts';
@@ -103,8 +104,14 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
     };
   }
 
+  /** Contracts are stored lowercase for matching and shown EIP-55 checksummed on EVM. */
+  function displayContract(row: PaymentIntentRow, network: NetworkInfo): string | null {
+    if (row.token_contract === null) return null;
+    return network.family === 'evm' || network.id === 'devnet' ? getAddress(row.token_contract) : row.token_contract;
+  }
+
   function intentPaymentUri(row: PaymentIntentRow, network: NetworkInfo): string {
-    const asset: AssetInfo = { ...(resolveAsset(network, row.asset) as AssetInfo), decimals: row.decimals, contract: row.token_contract };
+    const asset: AssetInfo = { ...(resolveAsset(network, row.asset) as AssetInfo), decimals: row.decimals, contract: displayContract(row, network) };
     const due = BigInt(row.pay_amount) - BigInt(row.amount_received);
     const units = due > 0n ? due : BigInt(row.pay_amount);
     const chainId = row.chain === 'devnet' ? (deps.devnet()?.chainId ?? 31337) : undefined;
@@ -137,7 +144,7 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
         row.decimals,
       ),
       decimals: row.decimals,
-      token_contract: row.token_contract,
+      token_contract: displayContract(row, network),
       rate: row.rate ? (JSON.parse(row.rate) as Record<string, string>) : null,
       receive_address: row.receive_address,
       payment_uri: intentPaymentUri(row, network),
