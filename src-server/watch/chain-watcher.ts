@@ -86,14 +86,17 @@ export function createChainWatcher(opts: ChainWatcherOptions) {
   }
 
   /** Finds the first block whose stored hash the chain no longer has; null when nothing changed. */
-  async function findReorg(nextBlock: number): Promise<number | null> {
+  async function findReorg(nextBlock: number, headNow: number): Promise<number | null> {
     const latest = storage.chains.latestBlock(chain);
     if (!latest || latest.number >= nextBlock) return null;
-    const onChain = await adapter.getBlock(latest.number);
-    if (onChain && onChain.hash === latest.hash) return null;
+    // Compare at the highest block the endpoint has: blocks it lacks (a fallback RPC that is
+    // behind) are not yet known, which is not the same as replaced.
+    const probe = latest.number <= headNow ? latest : (storage.chains.getBlock(chain, headNow) ?? latest);
+    const onChain = await adapter.getBlock(probe.number);
+    if (onChain && onChain.hash === probe.hash) return null;
     // Walk back through stored blocks until the chain agrees with us.
-    let forkPoint = latest.number;
-    for (const stored of storage.chains.blocksBelow(chain, latest.number + 1)) {
+    let forkPoint = probe.number;
+    for (const stored of storage.chains.blocksBelow(chain, probe.number + 1)) {
       const current = await adapter.getBlock(stored.number);
       if (current && current.hash === stored.hash) return stored.number + 1;
       forkPoint = stored.number;
@@ -126,7 +129,7 @@ export function createChainWatcher(opts: ChainWatcherOptions) {
       next = headNow;
       storage.chains.setCursor(chain, next, clock().toISOString());
     }
-    const forkPoint = await findReorg(next);
+    const forkPoint = await findReorg(next, headNow);
     if (forkPoint !== null) {
       rollback(forkPoint, 'stored block hash no longer on chain');
       next = forkPoint;
