@@ -89,6 +89,23 @@ async function firstAnsweringRpc(urls: string[]): Promise<string> {
   throw new ConfigError(`devnet: no RPC URL answers (${errors.join('; ')})`);
 }
 
+/**
+ * A devnet whose state was lost restarts from a new genesis; the stored cursor and hashes belong to
+ * the old chain and would stall the scan, so the watcher starts afresh at the new chain's head.
+ */
+async function recogniseDevnet(storage: Storage, adapter: ChainAdapter, logger: Logger): Promise<void> {
+  const genesis = await adapter.getBlock(0);
+  if (!genesis) return;
+  const stored = storage.chains.getBlock('devnet', 0);
+  if (stored && stored.hash !== genesis.hash) {
+    logger.warn({ stored: stored.hash, now: genesis.hash }, 'the devnet was reset (new genesis): scanning restarts at its head; test payments on the old devnet keep their state');
+    storage.chains.forgetChain('devnet');
+  }
+  if (!stored || stored.hash !== genesis.hash) {
+    storage.chains.putBlock({ chain: 'devnet', number: 0, hash: genesis.hash, parent_hash: genesis.parentHash, time: new Date(genesis.time * 1000).toISOString() });
+  }
+}
+
 export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
   const { config, home } = opts;
   const env = opts.env ?? process.env;
@@ -161,10 +178,9 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
       // Deploying, paying and mining go to the first URL that answers; the watcher fails over across all.
       const controlUrl = await firstAnsweringRpc(rpcUrls);
       devnet = await ensureDevnetDeployed(controlUrl, { logger });
-      adapters.set('devnet', {
-        adapter: createEvmAdapter({ chain: 'devnet', rpcUrls, chainId: devnet.chainId, logger }),
-        tokens: Object.values(devnet.tokens).map((t) => t.toLowerCase()),
-      });
+      const devnetAdapter = createEvmAdapter({ chain: 'devnet', rpcUrls, chainId: devnet.chainId, logger });
+      await recogniseDevnet(storage, devnetAdapter, logger);
+      adapters.set('devnet', { adapter: devnetAdapter, tokens: Object.values(devnet.tokens).map((t) => t.toLowerCase()) });
     }
 
     // Live networks the merchant enabled. Tron and Bitcoin adapters arrive with their issues.

@@ -27,7 +27,12 @@ export function createChainStore(db: Db) {
     'SELECT * FROM chain_blocks WHERE chain = ? AND number < ? ORDER BY number DESC',
   );
   const dropFrom = db.prepare('DELETE FROM chain_blocks WHERE chain = ? AND number >= ?');
-  const prune = db.prepare('DELETE FROM chain_blocks WHERE chain = ? AND number < ?');
+  // Block 0 stays: it identifies the chain (a devnet restarted from scratch has another genesis).
+  const prune = db.prepare('DELETE FROM chain_blocks WHERE chain = ? AND number < ? AND number > 0');
+  const forgetChain = db.transaction((chain: string) => {
+    db.prepare('DELETE FROM chain_blocks WHERE chain = ?').run(chain);
+    db.prepare('DELETE FROM chain_cursors WHERE chain = ?').run(chain);
+  });
   return {
     getCursor: (chain: string) => cursor.get(chain)?.next_block ?? null,
     setCursor: (chain: string, nextBlock: number, at: string) => void setCursor.run(chain, nextBlock, at),
@@ -38,6 +43,8 @@ export function createChainStore(db: Db) {
     blocksBelow: (chain: string, below: number) => blocksDesc.all(chain, below),
     dropBlocksFrom: (chain: string, number: number) => void dropFrom.run(chain, number),
     pruneBlocksBelow: (chain: string, number: number) => void prune.run(chain, number),
+    /** Drops the cursor and stored hashes: the next scan starts at the chain's head. */
+    forgetChain: (chain: string) => void forgetChain(chain),
   };
 }
 export type ChainStore = ReturnType<typeof createChainStore>;
