@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // `kassa serve | keys … | wallet … | backup FILE`. Flags beat env (KASSA_*) beat <home>/config.json.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { ConfigError, defaultHome, loadConfig } from './config/config.ts';
@@ -102,7 +104,9 @@ async function cmdServe(args: string[]): Promise<void> {
       ...(Object.keys(devnet).length ? { devnet } : {}),
     },
   });
-  const node = await startNode({ home, config, promptPassphrase: process.stdin.isTTY ? promptPassphrase : undefined });
+  // serve asks for a passphrase only to unlock an existing key file; choosing one is `wallet create`'s job.
+  const canPrompt = process.stdin.isTTY && existsSync(join(home, 'keystore.json'));
+  const node = await startNode({ home, config, promptPassphrase: canPrompt ? promptPassphrase : undefined });
   process.stderr.write(`kassa: merchant API ${node.merchantUrl}  ·  public ${node.publicUrl}  ·  docs ${node.merchantUrl}/docs\n`);
   let stopping = false;
   const shutdown = async (signal: string) => {
