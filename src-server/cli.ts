@@ -286,7 +286,8 @@ export async function main(argv: string[]): Promise<void> {
     if (err instanceof ConfigError) fail(err.message);
     if (err instanceof KeyStoreError) fail(`${err.message}\n  fix: ${err.fix}`);
     if (err instanceof WalletError) fail(`${err.message}\n  fix: ${err.fix}`);
-    if (err instanceof KeyInputError) fail(err.message);
+    // Key input fields are the `keys create` flags; name them as typed (`--scopes: …`).
+    if (err instanceof KeyInputError) fail(err.field !== 'store' && err.message.startsWith(`${err.field}:`) ? `--${err.message}` : err.message);
     if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) fail((err as Error).message);
     const e = err as Error;
     fail(`${e.name}: ${e.message}`, 1);

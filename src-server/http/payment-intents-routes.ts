@@ -17,6 +17,13 @@ import {
   TestPayResult,
 } from './schemas.ts';
 
+function causeChainMatches(err: unknown, pattern: RegExp): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++) {
+    if (pattern.test(e.message) || pattern.test(String((e as { details?: unknown }).details ?? ''))) return true;
+  }
+  return false;
+}
+
 /** What the test helpers need from the devnet; provided by the node when test mode runs. */
 export interface TestHelpersPort {
   /** Sends `units` of the intent's token (or native coin) from the faucet; returns the txid. */
@@ -162,7 +169,16 @@ export function paymentIntentRoutes(deps: {
           units = BigInt(row.pay_amount) - BigInt(row.amount_received);
           if (units <= 0n) throw new ApiError(409, 'invalid_request_error', 'nothing_due', 'Nothing is due on this payment intent; pass `amount` to pay more anyway.');
         }
-        const txid = await h.pay({ chain: row.chain, to: row.receive_address, tokenContract: row.token_contract, units });
+        let txid: string;
+        try {
+          txid = await h.pay({ chain: row.chain, to: row.receive_address, tokenContract: row.token_contract, units });
+        } catch (err) {
+          // Asking for more than the faucet holds is the caller's input, not a fault of the node.
+          if (causeChainMatches(err, /exceeds balance|insufficient funds/i)) {
+            throw unprocessable('faucet_insufficient', `amount: the devnet faucet does not hold ${formatAmount(units, row.decimals)} ${row.asset}; pay a smaller amount`, 'amount');
+          }
+          throw err;
+        }
         return {
           object: 'test_helper.payment' as const,
           payment_intent: row.id,

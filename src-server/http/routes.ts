@@ -58,6 +58,17 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+/** Path of a `__proto__` key anywhere in a JSON body (schemas would drop it silently), or null. */
+function findReservedKey(value: unknown, path: string[] = []): string | null {
+  if (!value || typeof value !== 'object') return null;
+  for (const key of Object.keys(value)) {
+    if (key === '__proto__') return [...path, key].join('.');
+    const inner = findReservedKey((value as Record<string, unknown>)[key], [...path, key]);
+    if (inner) return inner;
+  }
+  return null;
+}
+
 const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 
 /** Mounts every route with validation, scope checks, idempotency and response validation. */
@@ -78,6 +89,8 @@ export function mountRoutes(router: Router, routes: RouteDef[], deps: { storage:
         if (!query.success) throw fromZodError(query.error, 'query', queryInput);
         let bodyInput: unknown = req.body;
         if (bodyInput === undefined) bodyInput = {};
+        const reserved = findReservedKey(bodyInput);
+        if (reserved) throw new ApiError(400, 'invalid_request_error', 'parameter_invalid', `${reserved}: "__proto__" is a reserved key`, reserved);
         const body = route.body ? route.body.safeParse(bodyInput) : { success: true as const, data: undefined };
         if (!body.success) throw fromZodError(body.error, 'body', bodyInput);
 

@@ -262,7 +262,7 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
     if (network.id === 'devnet') throw new PaymentInputError(400, 'parameter_invalid', networkParam, 'the devnet takes test keys (sk_test_…), not live ones');
     const live = deps.liveNetworks().get(network.id);
     if (!live) {
-      throw new PaymentInputError(422, 'network_disabled', networkParam, `${network.id} is not enabled on this node; set networks.${network.id}.enabled in config.json`);
+      throw new PaymentInputError(422, 'network_disabled', networkParam, network.family === 'evm' ? `${network.id} is not enabled on this node; set networks.${network.id}.enabled in config.json` : `live ${network.name} payments are not available on this node yet (its chain adapter arrives with a later release); use an EVM network`);
     }
     const contract = asset.contract === null ? null : network.family === 'evm' ? asset.contract.toLowerCase() : asset.contract;
     return { network, asset, chain: network.id as string, contract, decimals: asset.decimals, confirmations: live.confirmations };

@@ -69,6 +69,7 @@ describe('POST /api/v1/payment-intents', () => {
     ['metadata with a non-string value', { ...VALID, metadata: { order: 42 } }, 400, 'parameter_invalid', 'metadata.order'],
     ['metadata with 51 keys', { ...VALID, metadata: fiftyOneKeys }, 400, 'parameter_invalid', 'metadata'],
     ['metadata not an object', { ...VALID, metadata: 'x' }, 400, 'parameter_invalid', 'metadata'],
+    ['metadata with the reserved key __proto__', { ...VALID, metadata: JSON.parse('{"__proto__": "x"}') }, 400, 'parameter_invalid', 'metadata.__proto__'],
     ['success_url javascript:', { ...VALID, success_url: 'javascript:alert(1)' }, 400, 'parameter_invalid', 'success_url'],
     ['cancel_url not a URL', { ...VALID, cancel_url: 'nope' }, 400, 'parameter_invalid', 'cancel_url'],
     ['expires_in 5', { ...VALID, expires_in: 5 }, 400, 'parameter_invalid', 'expires_in'],
@@ -119,6 +120,7 @@ describe('POST /api/v1/payment-intents', () => {
     expect(res.status).toBe(200);
     const amounts = res.body.data.map((i: { amount: string }) => i.amount).sort();
     expect(amounts).toEqual(['1.00', '25.50']);
+    expect(res.body.data.every((i: { currency: string }) => i.currency === 'USDT')).toBe(true);
   });
 });
 
@@ -222,6 +224,15 @@ describe('test helpers', () => {
   it.each(pays)('pay with %s → 400 naming amount', async (_name, body, code) => {
     expectApiError(await api.post(payPath(), body), 400, code, 'amount');
   });
+  it('pay more than the devnet faucet holds → 422 naming amount, not 500', async () => {
+    expectApiError(await api.post(payPath(), { amount: '999999999999999999' }), 422, 'faucet_insufficient', 'amount');
+    const native = await api.post(INTENTS, { network: 'devnet', asset: 'DEV', amount: '1' });
+    expect(native.status).toBe(201);
+    const res = await api.post(`/api/v1/test-helpers/payment-intents/${native.body.data.id}/pay`, { amount: '100000000' });
+    expectApiError(res, 422, 'faucet_insufficient', 'amount');
+    expect(res.body.error.message).toContain('100000000.00 DEV');
+    await api.post(`${INTENTS}/${native.body.data.id}/cancel`, {});
+  });
   it('pay with an unknown field → 400 parameter_unknown', async () => {
     expectApiError(await api.post(payPath(), { to: '0x0' }), 400, 'parameter_unknown', 'to');
   });
@@ -241,6 +252,7 @@ describe('test helpers', () => {
   const mines: [string, unknown, string, string][] = [
     ['blocks 0', { blocks: 0 }, 'parameter_invalid', 'blocks'],
     ['blocks 100001', { blocks: 100_001 }, 'parameter_invalid', 'blocks'],
+    ['blocks 1001 (one call stays small)', { blocks: 1001 }, 'parameter_invalid', 'blocks'],
     ['blocks "x"', { blocks: 'x' }, 'parameter_invalid', 'blocks'],
     ['blocks 1.5', { blocks: 1.5 }, 'parameter_invalid', 'blocks'],
     ['network "bitcoin" (no devnet behind it)', { network: 'bitcoin' }, 'parameter_invalid', 'network'],
@@ -250,10 +262,13 @@ describe('test helpers', () => {
   it.each(mines)('mine with %s → 400 naming the field', async (_name, body, code, param) => {
     expectApiError(await api.post(MINE, body), 400, code, param);
   });
-  it('mine with a valid body still works', async () => {
-    const res = await api.post(MINE, { blocks: 1 });
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(res.body.data).toMatchObject({ object: 'test_helper.mine', network: 'devnet', blocks: 1 });
+  it('mine with a valid body still works, up to the maximum of 1000 blocks', async () => {
+    const one = await api.post(MINE, { blocks: 1 });
+    expect(one.status, JSON.stringify(one.body)).toBe(200);
+    expect(one.body.data).toMatchObject({ object: 'test_helper.mine', network: 'devnet', blocks: 1 });
+    const many = await api.post(MINE, { blocks: 1000, network: 'bsc' });
+    expect(many.status, JSON.stringify(many.body)).toBe(200);
+    expect(many.body.data).toMatchObject({ network: 'bsc', chain: 'devnet', blocks: 1000, head: one.body.data.head + 1000 });
   });
 });
 
