@@ -141,6 +141,7 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
       monitoring_window: config.store.monitoringWindow,
       late_payment_policy: config.store.latePaymentPolicy ?? null,
       underpaid_tolerance_bps: config.store.underpaidToleranceBps,
+      shared_address_networks: JSON.stringify(config.store.sharedAddressNetworks),
     });
     const keyStore = await openKeyStore({
       home,

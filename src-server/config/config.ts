@@ -60,6 +60,8 @@ export const ConfigSchema = z.strictObject({
       latePaymentPolicy: z.enum(['accept', 'flag']).optional(),
       /** Underpayment still counted as paid, in basis points of the amount (0-1000). */
       underpaidToleranceBps: z.number().int().min(0).max(1000).default(0),
+      /** Networks paid to one shared address, each intent told a unique amount (SPEC §4, opt-in). */
+      sharedAddressNetworks: z.array(z.enum([...networkIds, 'devnet'])).default([]),
     })
     .prefault({}),
 });

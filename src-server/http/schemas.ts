@@ -86,6 +86,7 @@ export const PaymentIntentObject = z.object({
   token_contract: z.string().nullable(),
   rate: z.object({ provider: z.string(), pair: z.string(), rate: z.string(), at: z.string() }).nullable(),
   receive_address: z.string(),
+  address_mode: z.enum(['unique', 'shared']).describe('unique: a fresh address for this intent; shared: the store\'s shared address, where pay_amount identifies the intent.'),
   payment_uri: z.string(),
   checkout_url: z.string(),
   confirmations_required: z.number().int(),

@@ -10,7 +10,7 @@ import { getNetwork, paymentUri, resolveAsset, resolveNetwork, testModeAsset } f
 import type { RateSource } from '../money/rates.ts';
 import { fiatMinorUnits, quoteFiat, RateUnavailableError, UnsupportedCurrencyError } from '../money/rates.ts';
 import type { Storage } from '../storage/index.ts';
-import type { IntentStatus, PaymentIntentRow } from '../storage/payment-intents-store.ts';
+import type { IntentStatus, PaymentIntentRow, WatchedIntent } from '../storage/payment-intents-store.ts';
 import type { PaymentRow } from '../storage/payments-store.ts';
 import { newId } from '../util/ids.ts';
 import { isoSeconds } from '../util/time.ts';
@@ -18,6 +18,7 @@ import type { WalletService } from '../wallet/wallet-service.ts';
 import type { EventsService } from '../webhooks/events-service.ts';
 import type { PaymentChanges } from './lifecycle.ts';
 import { canCancel, computeIntentState, defaultLatePaymentPolicy, transitionEvents } from './lifecycle.ts';
+import { attributeSharedTransfer, pickUniqueAmount } from './unique-amount.ts';
 
 /** A rule-level failure the HTTP edge maps to a 4xx naming `param`. */
 export class PaymentInputError extends Error {
@@ -147,6 +148,7 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
       token_contract: displayContract(row, network),
       rate: row.rate ? (JSON.parse(row.rate) as Record<string, string>) : null,
       receive_address: row.receive_address,
+      address_mode: row.address_mode,
       payment_uri: intentPaymentUri(row, network),
       checkout_url: `${deps.publicBaseUrl().replace(/\/$/, '')}/checkout/${row.id}`,
       confirmations_required: row.confirmations_required,
@@ -314,7 +316,21 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
           throw new PaymentInputError(409, 'custom_id_taken', 'custom_id', `custom_id "${input.custom_id.slice(0, 80)}" is already used by another payment intent in this store`);
         }
         const scheme = terms.network.id === 'devnet' ? 'evm' : terms.network.addressScheme;
-        const { address, index } = wallet.allocateAddress(caller.livemode, scheme, `payment_intent:${id}`);
+        const shared = (JSON.parse(store.shared_address_networks) as string[]).includes(terms.network.id);
+        const { address, index } = shared
+          ? wallet.sharedAddress(caller.storeId, caller.livemode, scheme)
+          : wallet.allocateAddress(caller.livemode, scheme, `payment_intent:${id}`);
+        const watchAddress = scheme === 'evm' ? address.toLowerCase() : address;
+        let payAmount = price.units;
+        if (shared) {
+          // Inside the write transaction: no other intent can take the same amount meanwhile.
+          const taken = new Set(storage.intents.sharedPayAmountsInUse(terms.chain, watchAddress, terms.contract, ISO(now)));
+          const unique = pickUniqueAmount(price.units, terms.decimals, taken);
+          if (unique === null) {
+            throw new PaymentInputError(409, 'unique_amount_exhausted', 'amount', 'every unique amount near this one is in use on the shared address; try again later or a slightly different amount');
+          }
+          payAmount = unique;
+        }
         const row: PaymentIntentRow = {
           id,
           store_id: caller.storeId,
@@ -330,12 +346,14 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
           currency: price.currency,
           fiat_amount: fiatAmount,
           rate: price.rate ? JSON.stringify(price.rate) : null,
-          pay_amount: price.units.toString(),
-          tolerance: tolerance.toString(),
+          pay_amount: payAmount.toString(),
+          // On a shared address only the exact amount identifies the intent, so nothing less counts.
+          tolerance: shared ? '0' : tolerance.toString(),
           amount_received: '0',
           amount_confirmed: '0',
           receive_address: address,
-          watch_address: scheme === 'evm' ? address.toLowerCase() : address,
+          watch_address: watchAddress,
+          address_mode: shared ? 'shared' : 'unique',
           address_scheme: scheme,
           address_index: index,
           confirmations_required: terms.confirmations,
@@ -459,7 +477,7 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
     ledger: {
       creditTransfers(chain: string, transfers: DetectedTransfer[], now: Date): void {
         if (transfers.length === 0) return;
-        const byAddress = new Map<string, { id: string; token_contract: string | null }[]>();
+        const byAddress = new Map<string, WatchedIntent[]>();
         for (const w of storage.intents.watchedOnChain(chain, ISO(now))) {
           const list = byAddress.get(w.watch_address) ?? [];
           list.push(w);
@@ -469,9 +487,14 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
         for (const t of transfers) {
           const candidates = byAddress.get(t.to);
           if (!candidates) continue;
-          const intent = candidates.find((c) => c.token_contract === t.tokenContract);
+          const sameAsset = candidates.filter((c) => c.token_contract === t.tokenContract);
+          const intent = sameAsset[0]?.address_mode === 'shared' ? attributeSharedTransfer(t.amount, sameAsset) : sameAsset[0];
           if (!intent) {
-            logger.warn({ chain, txid: t.txid, to: t.to, token: t.tokenContract }, 'transfer of another asset to an intent address; left for the operator');
+            // The money is at our address either way; only who paid is unknown.
+            logger.warn(
+              { chain, txid: t.txid, to: t.to, token: t.tokenContract, amount: t.amount.toString() },
+              sameAsset.length ? 'transfer to a shared address matches no open amount; left for the operator' : 'transfer of another asset to an intent address; left for the operator',
+            );
             continue;
           }
           const existing = storage.payments.findByKey(chain, t.txid, t.index)

@@ -24,6 +24,7 @@ export interface PaymentIntentRow {
   amount_confirmed: string;
   receive_address: string;
   watch_address: string;
+  address_mode: 'unique' | 'shared';
   address_scheme: string;
   address_index: number;
   confirmations_required: number;
@@ -58,6 +59,9 @@ export interface WatchedIntent {
   id: string;
   watch_address: string;
   token_contract: string | null;
+  address_mode: 'unique' | 'shared';
+  pay_amount: string;
+  status: IntentStatus;
 }
 
 export interface IntentStateUpdate {
@@ -74,7 +78,7 @@ export interface IntentStateUpdate {
 const COLUMNS = [
   'id', 'store_id', 'livemode', 'status', 'exception', 'network', 'chain', 'asset', 'decimals', 'token_contract',
   'amount', 'currency', 'fiat_amount', 'rate', 'pay_amount', 'tolerance', 'amount_received', 'amount_confirmed',
-  'receive_address', 'watch_address', 'address_scheme', 'address_index', 'confirmations_required',
+  'receive_address', 'watch_address', 'address_mode', 'address_scheme', 'address_index', 'confirmations_required',
   'late_payment_policy', 'custom_id', 'customer_email', 'description', 'metadata', 'success_url', 'cancel_url',
   'created_at', 'expires_at', 'monitor_until', 'paid_at', 'canceled_at', 'updated_at',
 ] as const;
@@ -88,7 +92,7 @@ export function createPaymentIntentsStore(db: Db) {
     'SELECT * FROM payment_intents WHERE store_id = ? AND livemode = ? AND custom_id = ?',
   );
   const watched = db.prepare<[string, string], WatchedIntent>(
-    'SELECT id, watch_address, token_contract FROM payment_intents WHERE chain = ? AND monitor_until > ?',
+    'SELECT id, watch_address, token_contract, address_mode, pay_amount, status FROM payment_intents WHERE chain = ? AND monitor_until > ?',
   );
   const dueForExpiry = db.prepare<[string, number], { id: string; chain: string }>(
     `SELECT id, chain FROM payment_intents WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
@@ -97,6 +101,10 @@ export function createPaymentIntentsStore(db: Db) {
     `UPDATE payment_intents SET status = @status, exception = @exception, amount_received = @amount_received,
        amount_confirmed = @amount_confirmed, paid_at = @paid_at, canceled_at = @canceled_at, updated_at = @updated_at
      WHERE id = @id`,
+  );
+  const sharedAmounts = db.prepare<[string, string, string | null, string], { pay_amount: string }>(
+    `SELECT pay_amount FROM payment_intents WHERE address_mode = 'shared' AND chain = ? AND watch_address = ?
+       AND token_contract IS ? AND monitor_until > ?`,
   );
   const setExpiry = db.prepare(
     'UPDATE payment_intents SET expires_at = ?, monitor_until = ?, updated_at = ? WHERE id = ?',
@@ -131,6 +139,9 @@ export function createPaymentIntentsStore(db: Db) {
     /** Every intent whose address the watcher must still look at on this chain. */
     watchedOnChain: (chain: string, now: string) => watched.all(chain, now),
     countWatched: (chain: string, now: string) => countOpen.get(chain, now)!.n,
+    /** pay_amounts still watched on a shared address for one asset: a new intent must not reuse them. */
+    sharedPayAmountsInUse: (chain: string, watchAddress: string, tokenContract: string | null, now: string) =>
+      sharedAmounts.all(chain, watchAddress, tokenContract, now).map((r) => BigInt(r.pay_amount)),
     dueForExpiry: (now: string, limit: number) => dueForExpiry.all(now, limit),
     updateState: (u: IntentStateUpdate) => void updateState.run(u),
     setExpiry: (id: string, expiresAt: string, monitorUntil: string, at: string) =>

@@ -7,6 +7,8 @@ export interface StoreRow {
   monitoring_window: number;
   late_payment_policy: 'accept' | 'flag' | null;
   underpaid_tolerance_bps: number;
+  /** JSON array of network ids that use a shared address + unique amount. */
+  shared_address_networks: string;
   created_at: string;
 }
 
@@ -17,7 +19,8 @@ export function createStoresStore(db: Db) {
   );
   const update = db.prepare(
     `UPDATE stores SET name = @name, default_expires_in = @default_expires_in, monitoring_window = @monitoring_window,
-       late_payment_policy = @late_payment_policy, underpaid_tolerance_bps = @underpaid_tolerance_bps WHERE id = @id`,
+       late_payment_policy = @late_payment_policy, underpaid_tolerance_bps = @underpaid_tolerance_bps,
+       shared_address_networks = @shared_address_networks WHERE id = @id`,
   );
   const all = db.prepare<[], StoreRow>('SELECT * FROM stores ORDER BY created_at');
   return {

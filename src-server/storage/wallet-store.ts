@@ -39,7 +39,18 @@ export function createWalletStore(db: Db) {
   const listAddresses = db.prepare<[number, string, number], AddressRow>(
     'SELECT * FROM addresses WHERE livemode = ? AND scheme = ? ORDER BY derivation_index LIMIT ?',
   );
+  const sharedAddress = db.prepare<[string, number, string], { address: string; derivation_index: number }>(
+    'SELECT address, derivation_index FROM shared_addresses WHERE store_id = ? AND livemode = ? AND scheme = ?',
+  );
+  const insertShared = db.prepare(
+    `INSERT INTO shared_addresses (store_id, livemode, scheme, address, derivation_index, created_at)
+     VALUES (@store_id, @livemode, @scheme, @address, @derivation_index, @created_at)`,
+  );
   return {
+    getSharedAddress: (storeId: string, livemode: boolean, scheme: AddressScheme) =>
+      sharedAddress.get(storeId, livemode ? 1 : 0, scheme) ?? null,
+    insertSharedAddress: (row: { store_id: string; livemode: 0 | 1; scheme: AddressScheme; address: string; derivation_index: number; created_at: string }) =>
+      void insertShared.run(row),
     getAccount: (livemode: boolean, scheme: AddressScheme) => account.get(livemode ? 1 : 0, scheme) ?? null,
     listAccounts: (livemode: boolean) => accounts.all(livemode ? 1 : 0),
     insertAccount: (row: WalletAccountRow) => void insertAccount.run(row),

@@ -20,7 +20,7 @@ const CHAIN_NODE_PATHS: Readonly<Record<AddressScheme, string>> = {
 };
 
 // Depth of m/purpose'/coin'/account'/change: what accountXpub returns and deriveAddress expects.
-const CHAIN_NODE_DEPTH = 4;
+export const CHAIN_NODE_DEPTH = 4;
 const HARDENED_OFFSET = 0x8000_0000;
 const TRON_ADDRESS_PREFIX = 0x41;
 const BECH32_HRP: Readonly<Record<'btc' | 'ltc', string>> = { btc: 'bc', ltc: 'ltc' };
@@ -88,7 +88,8 @@ export function encodeAddress(scheme: AddressScheme, compressedPublicKey: Uint8A
   }
 }
 
-function chainNodePath(scheme: AddressScheme): string {
+/** Path of the scheme's external chain node, e.g. `m/44'/60'/0'/0`; the account is its parent. */
+export function chainNodePath(scheme: AddressScheme): string {
   const path = CHAIN_NODE_PATHS[scheme];
   if (path === undefined) throw new TypeError(`Unknown address scheme: ${String(scheme)}`);
   return path;

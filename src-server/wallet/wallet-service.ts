@@ -111,6 +111,22 @@ export function createWalletService(deps: { storage: Storage; keyStore: KeyStore
       return { address, index };
     },
 
+    /** The store's one shared receiving address for a mode and scheme (allocated on first use). */
+    sharedAddress(storeId: string, livemode: boolean, scheme: AddressScheme): { address: string; index: number } {
+      const existing = storage.wallet.getSharedAddress(storeId, livemode, scheme);
+      if (existing) return { address: existing.address, index: existing.derivation_index };
+      const allocated = this.allocateAddress(livemode, scheme, `shared:${storeId}`);
+      storage.wallet.insertSharedAddress({
+        store_id: storeId,
+        livemode: livemode ? 1 : 0,
+        scheme,
+        address: allocated.address,
+        derivation_index: allocated.index,
+        created_at: clock().toISOString(),
+      });
+      return allocated;
+    },
+
     listAddresses: (livemode: boolean, scheme: AddressScheme, limit = 100) => storage.wallet.listAddresses(livemode, scheme, limit),
     listAccounts: (livemode: boolean) => storage.wallet.listAccounts(livemode),
   };
