@@ -9,7 +9,8 @@ import { createApiKeysService, KeyInputError } from './keys/api-keys-service.ts'
 import { DEFAULT_STORE_ID, openHome, startNode, VERSION } from './node.ts';
 import { backupDatabase } from './storage/db.ts';
 import { ADDRESS_SCHEMES, type AddressScheme } from './wallet/derive.ts';
-import { KeyStoreError, openKeyStore, type PassphrasePromptRequest } from './wallet/key-store.ts';
+import { parseWatchOnlyInput } from './wallet/extended-key.ts';
+import { KeyStoreError, NO_KEY_STORE, openKeyStore, type PassphrasePromptRequest } from './wallet/key-store.ts';
 import { createWalletService, WalletError } from './wallet/wallet-service.ts';
 
 const HELP = `kassa ${VERSION} — your own crypto payment gateway
@@ -22,6 +23,11 @@ Usage:
   kassa keys revoke KEY_ID
   kassa wallet create            make the live wallet (24 words, shown once)
   kassa wallet import            import a live wallet's words (read from the terminal or stdin)
+  kassa wallet import --watch-only
+                                 a watch-only live wallet from extended public keys, one
+                                 scheme=key per line on the terminal or stdin (evm=xpub…,
+                                 btc=zpub…, ltc=Ltub…, tron=xpub…; one bare key = evm):
+                                 detects payments, can never sign a sweep or withdrawal
   kassa wallet addresses [--mode test|live] [--scheme evm|tron|btc|ltc] [--limit N] [--json]
   kassa backup FILE              consistent copy of the database (SQLite online backup)
 
@@ -48,6 +54,26 @@ async function readHidden(prompt: string): Promise<string> {
   rl.close();
   process.stderr.write('\n');
   return answer.trim();
+}
+
+/** Public input (extended public keys): echoed, several lines, ended by an empty line or EOF. */
+async function readLines(prompt: string): Promise<string> {
+  if (!process.stdin.isTTY) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+  process.stderr.write(prompt);
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  const lines: string[] = [];
+  await new Promise<void>((resolve) => {
+    rl.on('line', (line) => {
+      if (line.trim() === '') return lines.length > 0 ? rl.close() : undefined;
+      lines.push(line);
+    });
+    rl.once('close', resolve);
+  });
+  return lines.join('\n');
 }
 
 async function promptPassphrase(req: PassphrasePromptRequest): Promise<string> {
@@ -189,9 +215,11 @@ async function cmdWallet(args: string[]): Promise<void> {
       scheme: { type: 'string' },
       limit: { type: 'string', default: '20' },
       json: { type: 'boolean' },
+      'watch-only': { type: 'boolean' },
     },
     strict: true,
   });
+  if (values['watch-only'] && sub !== 'import') throw new UsageError('--watch-only goes with `wallet import`');
   const home = homeFrom(values.home);
   const { config } = loadConfig({ home });
   const { storage, close } = openHome(home);
@@ -203,21 +231,37 @@ async function cmdWallet(args: string[]): Promise<void> {
       const limit = Number(values.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit: a positive whole number');
       const livemode = values.mode === 'live';
-      const out = schemes.map((scheme) => ({
-        scheme,
-        account: storage.wallet.getAccount(livemode, scheme as AddressScheme)?.xpub ?? null,
-        addresses: storage.wallet.listAddresses(livemode, scheme as AddressScheme, limit).map((a) => ({ index: a.derivation_index, address: a.address, purpose: a.purpose })),
-      }));
+      const out = schemes.map((scheme) => {
+        const account = storage.wallet.getAccount(livemode, scheme as AddressScheme);
+        return {
+          scheme,
+          account: account?.xpub ?? null,
+          watch_only: account?.watch_only === 1,
+          addresses: storage.wallet.listAddresses(livemode, scheme as AddressScheme, limit).map((a) => ({ index: a.derivation_index, address: a.address, purpose: a.purpose })),
+        };
+      });
       if (values.json) process.stdout.write(`${JSON.stringify(out)}\n`);
       else {
         for (const s of out) {
-          process.stdout.write(`${s.scheme}: ${s.account ? s.addresses.length + ' allocated' : 'no ' + values.mode + ' wallet'}\n`);
+          const state = s.account ? `${s.addresses.length} allocated${s.watch_only ? ', watch-only' : ''}` : `no ${values.mode} wallet`;
+          process.stdout.write(`${s.scheme}: ${state}\n`);
           for (const a of s.addresses) process.stdout.write(`  #${a.index}  ${a.address}  ${a.purpose}\n`);
         }
       }
       return;
     }
     if (sub !== 'create' && sub !== 'import') throw new UsageError('wallet create|import|addresses');
+    if (values['watch-only']) {
+      // Public keys only, so no key store is opened, created or asked for.
+      const text = await readLines('Paste the extended public keys, one scheme=key per line (evm=xpub…, btc=zpub…, ltc=Ltub…, tron=xpub…;\na single bare key is taken as evm). End with an empty line:\n');
+      const { accounts } = createWalletService({ storage, keyStore: NO_KEY_STORE }).importWatchOnly(parseWatchOnlyInput(text));
+      process.stdout.write(
+        `Imported a watch-only live wallet: Kassa detects payments to its addresses and can never sign a sweep or withdrawal.\nCheck that your wallet shows the same first receive address (index 0):\n${accounts
+          .map((a) => `  ${a.scheme.padEnd(4)}  ${a.firstAddress}`)
+          .join('\n')}\n`,
+      );
+      return;
+    }
     const keyStore = await openKeyStore({
       home,
       prefer: config.keyStore,

@@ -364,6 +364,9 @@ class OpenedKeyStore implements KeyStore {
   }
 }
 
+/** For work that keeps no secret (a watch-only import): never opens, creates or prompts for a key store. */
+export const NO_KEY_STORE: KeyStore = new OpenedKeyStore('none', null);
+
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
