@@ -30,6 +30,9 @@ Usage:
                                  detects payments, can never sign a sweep or withdrawal
   kassa wallet addresses [--mode test|live] [--scheme evm|tron|btc|ltc] [--limit N] [--json]
   kassa backup FILE              consistent copy of the database (SQLite online backup)
+  kassa transfers unattributed [--json]
+                                 money that reached our addresses but pays no intent (wrong asset,
+                                 or an amount matching no intent on a shared address)
 
 Home: --home, else KASSA_HOME, else the OS app-data dir. Config: <home>/config.json, KASSA_* env, flags.`;
 
@@ -287,6 +290,36 @@ async function cmdWallet(args: string[]): Promise<void> {
   }
 }
 
+async function cmdTransfers(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  if (sub !== 'unattributed') throw new UsageError('transfers unattributed [--json] [--limit N]');
+  const { values } = parseArgs({ args: rest, options: { home: { type: 'string' }, json: { type: 'boolean' }, limit: { type: 'string', default: '100' } }, strict: true });
+  const limit = Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit: a positive whole number');
+  const { storage, close } = openHome(homeFrom(values.home));
+  try {
+    const rows = storage.payments.listUnattributed(limit).map((r) => ({
+      chain: r.chain,
+      mode: r.livemode ? 'live' : 'test',
+      txid: r.txid,
+      index: r.output_index,
+      to: r.to_address,
+      from: r.from_address,
+      token_contract: r.token_contract,
+      amount_base_units: r.amount,
+      block_number: r.block_number,
+      reason: r.reason,
+      status: r.status,
+      detected_at: r.detected_at,
+    }));
+    if (values.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
+    else if (rows.length === 0) process.stdout.write('No unattributed transfers.\n');
+    else for (const r of rows) process.stdout.write(`${r.detected_at}  ${r.chain}/${r.mode}  ${r.reason}  ${r.amount_base_units} units of ${r.token_contract ?? 'native'} to ${r.to}  tx ${r.txid}#${r.index}  ${r.status}\n`);
+  } finally {
+    close();
+  }
+}
+
 async function cmdBackup(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args, options: { home: { type: 'string' } }, allowPositionals: true, strict: true });
   const file = positionals[0];
@@ -312,6 +345,8 @@ export async function main(argv: string[]): Promise<void> {
         return await cmdWallet(rest);
       case 'backup':
         return await cmdBackup(rest);
+      case 'transfers':
+        return await cmdTransfers(rest);
       case 'version':
       case '--version':
         process.stdout.write(`${VERSION}\n`);

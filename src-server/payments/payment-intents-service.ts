@@ -490,11 +490,23 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
           const sameAsset = candidates.filter((c) => c.token_contract === t.tokenContract);
           const intent = sameAsset[0]?.address_mode === 'shared' ? attributeSharedTransfer(t.amount, sameAsset) : sameAsset[0];
           if (!intent) {
-            // The money is at our address either way; only who paid is unknown.
-            logger.warn(
-              { chain, txid: t.txid, to: t.to, token: t.tokenContract, amount: t.amount.toString() },
-              sameAsset.length ? 'transfer to a shared address matches no open amount; left for the operator' : 'transfer of another asset to an intent address; left for the operator',
-            );
+            // The money is at our address either way; only what it pays is unknown. Keep it for the operator.
+            const reason = sameAsset.length ? 'amount_mismatch' : 'asset_mismatch';
+            storage.payments.recordUnattributed({
+              chain,
+              txid: t.txid,
+              output_index: t.index,
+              livemode: storage.intents.get(candidates[0]!.id)!.livemode,
+              to_address: t.to,
+              from_address: t.from,
+              token_contract: t.tokenContract,
+              amount: t.amount.toString(),
+              block_number: t.blockNumber,
+              block_hash: t.blockHash,
+              reason,
+              detected_at: ISO(now),
+            });
+            logger.warn({ chain, txid: t.txid, to: t.to, token: t.tokenContract, amount: t.amount.toString(), reason }, 'transfer to our address pays no intent; kept for the operator');
             continue;
           }
           const existing = storage.payments.findByKey(chain, t.txid, t.index)
@@ -552,6 +564,7 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
       },
 
       revertFrom(chain: string, fromBlock: number, now: Date): void {
+        storage.payments.revertUnattributedFrom(chain, fromBlock);
         const touched = new Map<string, string[]>();
         for (const p of storage.payments.liveFromBlock(chain, fromBlock)) {
           storage.payments.markReverted(p.id, ISO(now));

@@ -21,7 +21,37 @@ export interface PaymentRow {
   reverted_at: string | null;
 }
 
+export interface UnattributedTransferRow {
+  chain: string;
+  txid: string;
+  output_index: number;
+  livemode: 0 | 1;
+  to_address: string;
+  from_address: string;
+  token_contract: string | null;
+  amount: string;
+  block_number: number;
+  block_hash: string;
+  reason: 'asset_mismatch' | 'amount_mismatch';
+  status: 'seen' | 'reverted';
+  detected_at: string;
+}
+
 export function createPaymentsStore(db: Db) {
+  const recordUnattributed = db.prepare(
+    `INSERT INTO unattributed_transfers (chain, txid, output_index, livemode, to_address, from_address, token_contract, amount,
+       block_number, block_hash, reason, status, detected_at)
+     VALUES (@chain, @txid, @output_index, @livemode, @to_address, @from_address, @token_contract, @amount,
+       @block_number, @block_hash, @reason, 'seen', @detected_at)
+     ON CONFLICT (chain, txid, output_index) DO UPDATE SET status = 'seen', block_number = excluded.block_number,
+       block_hash = excluded.block_hash`,
+  );
+  const revertUnattributed = db.prepare(
+    `UPDATE unattributed_transfers SET status = 'reverted' WHERE chain = ? AND block_number >= ? AND status = 'seen'`,
+  );
+  const listUnattributed = db.prepare<[number], UnattributedTransferRow>(
+    'SELECT * FROM unattributed_transfers ORDER BY detected_at DESC LIMIT ?',
+  );
   const insertPayment = db.prepare(
     `INSERT INTO payments (id, intent_id, chain, txid, output_index, from_address, to_address, token_contract, amount,
        block_number, block_hash, block_time, status, detected_at, confirmed_at, reverted_at)
@@ -53,6 +83,9 @@ export function createPaymentsStore(db: Db) {
   const markReverted = db.prepare(`UPDATE payments SET status = 'reverted', reverted_at = ?, confirmed_at = NULL WHERE id = ?`);
 
   return {
+    recordUnattributed: (row: Omit<UnattributedTransferRow, 'status'>) => void recordUnattributed.run(row),
+    revertUnattributedFrom: (chain: string, block: number) => void revertUnattributed.run(chain, block),
+    listUnattributed: (limit: number) => listUnattributed.all(limit),
     insert: (row: PaymentRow) => void insertPayment.run(row),
     findByKey: (chain: string, txid: string, index: number) => byKey.get(chain, txid, index) ?? null,
     findRevertedTwin: (chain: string, txid: string, to: string, amount: string, token: string | null) =>

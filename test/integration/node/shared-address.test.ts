@@ -2,7 +2,7 @@
 // and the exact amount tells the node which intent a transfer pays.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEVNET_FAUCET, devnetPay } from '../../../src-server/chains/devnet/devnet.ts';
-import { apiClient, createApiKey, startNode, tempHome, type ApiClient, type TestNode } from '../../helpers/node.ts';
+import { apiClient, createApiKey, runCli, startNode, tempHome, type ApiClient, type TestNode } from '../../helpers/node.ts';
 
 let node: TestNode;
 let api: ApiClient;
@@ -50,6 +50,9 @@ it('credits nobody for an amount that matches no open intent (never the wrong or
   await devnetPay({ rpcUrl: devnet.rpc_url, from: DEVNET_FAUCET, to: d.receive_address, token: d.token_contract, amount: 19_990_000n });
   await mine(2);
   expect(await get(d.id)).toMatchObject({ status: 'pending', amount_received: '0' });
+  // Not lost: the operator finds it.
+  const { stdout } = await runCli(node.home, ['transfers', 'unattributed', '--json']);
+  expect(JSON.parse(stdout)).toMatchObject([{ chain: 'devnet', mode: 'test', reason: 'amount_mismatch', amount_base_units: '19990000', to: d.receive_address.toLowerCase(), status: 'seen' }]);
 });
 
 it('frees an amount once its intent is no longer watched', async () => {

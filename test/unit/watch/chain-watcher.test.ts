@@ -234,5 +234,10 @@ describe('chain watcher', () => {
     chain.mine(1, [{ ...transferTo(intent.receive_address, 1_000_000n, '0xf1'), tokenContract: '0x00000000000000000000000000000000000000bb' }]);
     await watcher.syncNow();
     expect(intents.get(caller, intent.id)).toMatchObject({ status: 'pending', amount_received: '0' });
+    expect(storage.payments.listUnattributed(10)).toMatchObject([{ txid: '0xf1', reason: 'asset_mismatch', amount: '1000000', status: 'seen', livemode: 0 }]);
+    // If its block is reorged away, the record says so.
+    chain.reorg(1, 1);
+    await watcher.syncNow();
+    expect(storage.payments.listUnattributed(10)).toMatchObject([{ txid: '0xf1', status: 'reverted' }]);
   });
 });
