@@ -1,0 +1,126 @@
+// The credit ledger: what the chain watchers report becomes payments on intents, exactly once
+// per (chain, txid, output), and every change funnels into the intent recompute.
+import type { Logger } from 'pino';
+import type { DetectedTransfer } from '../chains/types.ts';
+import type { LedgerPort } from '../watch/chain-watcher.ts';
+import type { Storage } from '../storage/index.ts';
+import type { WatchedIntent } from '../storage/payment-intents-store.ts';
+import { newId } from '../util/ids.ts';
+import type { EventsService } from '../webhooks/events-service.ts';
+import type { PaymentChanges } from './lifecycle.ts';
+import { attributeSharedTransfer } from './unique-amount.ts';
+
+const ISO = (d: Date) => d.toISOString();
+
+export function createCreditLedger(deps: {
+  storage: Storage;
+  events: EventsService;
+  logger: Logger;
+  /** Re-derives an intent's state from its payments (inside the caller's transaction). */
+  recompute: (intentId: string, now: Date, changes?: PaymentChanges) => void;
+}): LedgerPort {
+  const { storage, events, logger, recompute } = deps;
+  return {
+    creditTransfers(chain: string, transfers: DetectedTransfer[], now: Date): void {
+      if (transfers.length === 0) return;
+      const byAddress = new Map<string, WatchedIntent[]>();
+      for (const w of storage.intents.watchedOnChain(chain, ISO(now))) {
+        const list = byAddress.get(w.watch_address) ?? [];
+        list.push(w);
+        byAddress.set(w.watch_address, list);
+      }
+      const touched = new Map<string, { detected: string[]; reverted: string[] }>();
+      for (const t of transfers) {
+        const candidates = byAddress.get(t.to);
+        if (!candidates) continue;
+        const sameAsset = candidates.filter((c) => c.token_contract === t.tokenContract);
+        const intent = sameAsset[0]?.address_mode === 'shared' ? attributeSharedTransfer(t.amount, sameAsset) : sameAsset[0];
+        if (!intent) {
+          // The money is at our address either way; only what it pays is unknown. Keep it for the operator.
+          const reason = sameAsset.length ? 'amount_mismatch' : 'asset_mismatch';
+          storage.payments.recordUnattributed({
+            chain,
+            txid: t.txid,
+            output_index: t.index,
+            livemode: storage.intents.get(candidates[0]!.id)!.livemode,
+            to_address: t.to,
+            from_address: t.from,
+            token_contract: t.tokenContract,
+            amount: t.amount.toString(),
+            block_number: t.blockNumber,
+            block_hash: t.blockHash,
+            reason,
+            detected_at: ISO(now),
+          });
+          logger.warn({ chain, txid: t.txid, to: t.to, token: t.tokenContract, amount: t.amount.toString(), reason }, 'transfer to our address pays no intent; kept for the operator');
+          continue;
+        }
+        const existing = storage.payments.findByKey(chain, t.txid, t.index)
+          ?? storage.payments.findRevertedTwin(chain, t.txid, t.to, t.amount.toString(), t.tokenContract);
+        const blockTime = new Date(t.blockTime * 1000).toISOString();
+        let paymentId: string;
+        if (existing && existing.status !== 'reverted') continue; // credited already
+        if (existing) {
+          // A reorged-out transaction mined again: the same payment comes back, never a second one.
+          storage.payments.revive({ id: existing.id, output_index: t.index, block_number: t.blockNumber, block_hash: t.blockHash, block_time: blockTime });
+          paymentId = existing.id;
+        } else {
+          paymentId = newId('pay');
+          storage.payments.insert({
+            id: paymentId,
+            intent_id: intent.id,
+            chain,
+            txid: t.txid,
+            output_index: t.index,
+            from_address: t.from,
+            to_address: t.to,
+            token_contract: t.tokenContract,
+            amount: t.amount.toString(),
+            block_number: t.blockNumber,
+            block_hash: t.blockHash,
+            block_time: blockTime,
+            status: 'detected',
+            detected_at: ISO(now),
+            confirmed_at: null,
+            reverted_at: null,
+          });
+        }
+        const entry = touched.get(intent.id) ?? { detected: [], reverted: [] };
+        entry.detected.push(paymentId);
+        touched.set(intent.id, entry);
+      }
+      for (const [intentId, changes] of touched) recompute(intentId, now, changes);
+    },
+
+    confirmUpTo(chain: string, head: number, now: Date): void {
+      const touched = new Set<string>();
+      const required = new Map<string, number>();
+      for (const p of storage.payments.unconfirmedUpTo(chain, head)) {
+        let need = required.get(p.intent_id);
+        if (need === undefined) {
+          need = storage.intents.get(p.intent_id)!.confirmations_required;
+          required.set(p.intent_id, need);
+        }
+        if (head - p.block_number + 1 >= need) {
+          storage.payments.markConfirmed(p.id, ISO(now));
+          touched.add(p.intent_id);
+        }
+      }
+      for (const id of touched) recompute(id, now);
+    },
+
+    revertFrom(chain: string, fromBlock: number, now: Date): void {
+      storage.payments.revertUnattributedFrom(chain, fromBlock);
+      const touched = new Map<string, string[]>();
+      for (const p of storage.payments.liveFromBlock(chain, fromBlock)) {
+        storage.payments.markReverted(p.id, ISO(now));
+        touched.set(p.intent_id, [...(touched.get(p.intent_id) ?? []), p.id]);
+      }
+      for (const [id, reverted] of touched) recompute(id, now, { detected: [], reverted });
+    },
+
+    afterCommit: () => events.flush(),
+    afterRollback: () => events.discardPending(),
+  
+  };
+}
