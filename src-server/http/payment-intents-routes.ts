@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { formatAmount, parseAmount, AmountError } from '../money/amount.ts';
 import { listNetworks } from '../money/assets.ts';
-import type { PaymentIntentsService } from '../payments/payment-intents-service.ts';
+import { dueUnits, type PaymentIntentsService } from '../payments/payment-intents-service.ts';
 import { ApiError, invalidParam, unprocessable } from './errors.ts';
 import { defineRoute, type RouteDef } from './routes.ts';
 import {
@@ -166,7 +166,7 @@ export function paymentIntentRoutes(deps: {
           }
           if (units <= 0n) throw invalidParam('amount', 'amount must be greater than 0');
         } else {
-          units = BigInt(row.pay_amount) - BigInt(row.amount_received);
+          units = dueUnits(row);
           if (units <= 0n) throw new ApiError(409, 'invalid_request_error', 'nothing_due', 'Nothing is due on this payment intent; pass `amount` to pay more anyway.');
         }
         let txid: string;

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { ApiKeyRow } from '../storage/api-keys-store.ts';
 import type { Storage } from '../storage/index.ts';
 import { newId, randomBase62 } from '../util/ids.ts';
@@ -150,8 +150,6 @@ export function createApiKeysService(deps: { storage: Storage; defaultRateLimit:
       const hash = hashApiKey(presented);
       const row = storage.apiKeys.findByHash(hash);
       if (!row || row.revoked_at) return null;
-      // The lookup is by hash already; the constant-time compare guards against a future prefix index.
-      if (!timingSafeEqual(Buffer.from(row.key_hash, 'hex'), Buffer.from(hash, 'hex'))) return null;
       const now = clock();
       const last = lastTouched.get(row.id) ?? 0;
       if (now.getTime() - last > 60_000) {

@@ -76,6 +76,12 @@ export interface PaymentIntentsDeps {
 
 const ISO = (d: Date) => d.toISOString();
 
+/** Base units still to pay: pay_amount minus what has arrived, never below zero. */
+export function dueUnits(row: Pick<PaymentIntentRow, 'pay_amount' | 'amount_received'>): bigint {
+  const due = BigInt(row.pay_amount) - BigInt(row.amount_received);
+  return due > 0n ? due : 0n;
+}
+
 export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
   const { storage, events, wallet, logger } = deps;
   const clock = deps.clock ?? (() => new Date());
@@ -113,7 +119,7 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
 
   function intentPaymentUri(row: PaymentIntentRow, network: NetworkInfo): string {
     const asset: AssetInfo = { ...(resolveAsset(network, row.asset) as AssetInfo), decimals: row.decimals, contract: displayContract(row, network) };
-    const due = BigInt(row.pay_amount) - BigInt(row.amount_received);
+    const due = dueUnits(row);
     const units = due > 0n ? due : BigInt(row.pay_amount);
     const chainId = row.chain === 'devnet' ? (deps.devnet()?.chainId ?? 31337) : undefined;
     try {
@@ -140,10 +146,7 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
       pay_amount: formatAmount(BigInt(row.pay_amount), row.decimals),
       amount_received: formatAmount(BigInt(row.amount_received), row.decimals),
       amount_confirmed: formatAmount(BigInt(row.amount_confirmed), row.decimals),
-      amount_due: formatAmount(
-        BigInt(row.pay_amount) > BigInt(row.amount_received) ? BigInt(row.pay_amount) - BigInt(row.amount_received) : 0n,
-        row.decimals,
-      ),
+      amount_due: formatAmount(dueUnits(row), row.decimals),
       decimals: row.decimals,
       token_contract: displayContract(row, network),
       rate: row.rate ? (JSON.parse(row.rate) as Record<string, string>) : null,
@@ -464,8 +467,7 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
       let expired = 0;
       const due = storage.intents.dueForExpiry(ISO(now), 500);
       for (const d of due) {
-        const row = storage.intents.get(d.id)!;
-        if (!chainSyncedSince(d.chain, new Date(row.expires_at))) continue;
+        if (!chainSyncedSince(d.chain, new Date(d.expires_at))) continue;
         storage.transaction(() => recompute(d.id, now));
         expired++;
       }

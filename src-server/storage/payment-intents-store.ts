@@ -94,8 +94,8 @@ export function createPaymentIntentsStore(db: Db) {
   const watched = db.prepare<[string, string], WatchedIntent>(
     'SELECT id, watch_address, token_contract, address_mode, pay_amount, status FROM payment_intents WHERE chain = ? AND monitor_until > ?',
   );
-  const dueForExpiry = db.prepare<[string, number], { id: string; chain: string }>(
-    `SELECT id, chain FROM payment_intents WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
+  const dueForExpiry = db.prepare<[string, number], { id: string; chain: string; expires_at: string }>(
+    `SELECT id, chain, expires_at FROM payment_intents WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
   );
   const updateState = db.prepare(
     `UPDATE payment_intents SET status = @status, exception = @exception, amount_received = @amount_received,

@@ -1,6 +1,8 @@
 // A real devnet for tests: anvil on a free loopback port with the test tokens deployed.
 import { type AnvilHandle, startAnvil } from '../../src-server/chains/devnet/anvil.ts';
-import { type DevnetInfo, ensureDevnetDeployed } from '../../src-server/chains/devnet/devnet.ts';
+import { encodeFunctionData } from 'viem';
+import { type DevnetInfo, devnetMine, ensureDevnetDeployed, testTokenAbi } from '../../src-server/chains/devnet/devnet.ts';
+import { rpcCall } from './devnet-control.ts';
 
 export interface TestDevnet {
   rpcUrl: string;
@@ -27,4 +29,22 @@ export async function startTestDevnet(options: { blockTime?: number; statePath?:
     await anvil.stop();
     throw error;
   }
+}
+
+/** Ethereum mainnet's USDT contract address. */
+export const MAINNET_USDT = '0xdAC17F958D2ee523a2206206994597C13D831ec7' as const;
+
+/**
+ * An anvil that calls itself Ethereum mainnet (chain id 1) with our test token's code placed at
+ * the real USDT address and the faucet funded there: the live code path, without the internet.
+ */
+export async function startMainnetLikeChain(): Promise<TestDevnet> {
+  const chain = await startTestDevnet({ blockTime: 0, chainId: 1 });
+  const code = await rpcCall(chain.rpcUrl, 'eth_getCode', [chain.info.tokens.USDT, 'latest']);
+  await rpcCall(chain.rpcUrl, 'anvil_setCode', [MAINNET_USDT, code]);
+  // anvil signs for its unlocked dev accounts
+  const mint = encodeFunctionData({ abi: testTokenAbi, functionName: 'mint', args: [chain.info.faucet.address, 10n ** 12n] });
+  await rpcCall(chain.rpcUrl, 'eth_sendTransaction', [{ from: chain.info.faucet.address, to: MAINNET_USDT, data: mint }]);
+  await devnetMine(chain.rpcUrl, 1);
+  return chain;
 }

@@ -1,8 +1,8 @@
 // A loopback JSON-RPC endpoint in front of a real node that can pretend to be behind: with a head
 // cap set it serves the same chain, but only up to that block (as a provider that has not synced
 // the newest blocks yet does). Counts requests by method, like rpc-proxy.ts.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import { listenOnLoopback, readBody } from './rpc-proxy.ts';
 
 export interface LaggingRpc {
   url: string;
@@ -21,19 +21,9 @@ interface JsonRpcRequest {
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 export async function startLaggingRpc(options: { target: string }): Promise<LaggingRpc> {
   let cap: number | null = null;
   const counts: Record<string, number> = {};
-  const sockets = new Set<Socket>();
 
   async function forward(request: JsonRpcRequest): Promise<unknown> {
     const res = await fetch(options.target, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
@@ -81,25 +71,13 @@ export async function startLaggingRpc(options: { target: string }): Promise<Lagg
       }
     })();
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const { port, close } = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}`,
     setHeadCap(block) {
       cap = block;
     },
     counts: () => ({ ...counts }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }

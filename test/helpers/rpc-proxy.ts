@@ -25,7 +25,7 @@ export interface RpcProxy {
   close(): Promise<void>;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+export function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -72,7 +72,6 @@ export async function startRpcProxy(options: { target: string }): Promise<RpcPro
   let counts: Record<string, number> = {};
   let httpCount = 0;
   let logsRangeLimit: number | null = null;
-  const sockets = new Set<Socket>();
 
   const count = (body: string): void => {
     let parsed: unknown;
@@ -131,15 +130,7 @@ export async function startRpcProxy(options: { target: string }): Promise<RpcPro
   const server: Server = createServer((req, res) => {
     handle(req, res).catch(() => req.socket.destroy());
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const { port, close } = await listenOnLoopback(server);
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -157,6 +148,24 @@ export async function startRpcProxy(options: { target: string }): Promise<RpcPro
       counts = {};
       httpCount = 0;
     },
+    close,
+  };
+}
+
+/** Listens on a free loopback port; close() also drops open keep-alive connections. */
+export async function listenOnLoopback(server: Server): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

@@ -5,30 +5,18 @@
 import { encodeFunctionData } from 'viem';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { devnetMine, devnetPay, testTokenAbi } from '../../../src-server/chains/devnet/devnet.ts';
-import { startTestDevnet, type TestDevnet } from '../../helpers/anvil.ts';
+import { MAINNET_USDT, startMainnetLikeChain, type TestDevnet } from '../../helpers/anvil.ts';
+import { rpcCall } from '../../helpers/devnet-control.ts';
 import { apiClient, createApiKey, runCli, startNode, tempHome, type TestNode } from '../../helpers/node.ts';
 
-const MAINNET_USDT = '0xdAC17F958D2ee523a2206206994597C13D831ec7';
 const liveEnv = { KASSA_KEY_STORE: 'passphrase', KASSA_PASSPHRASE: 'correct horse battery staple' };
 
 let chain: TestDevnet;
 let node: TestNode;
 let home: string;
 
-async function rpc(method: string, params: unknown[]) {
-  const res = await fetch(chain.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
-  const body = (await res.json()) as { result?: unknown; error?: { message: string } };
-  if (body.error) throw new Error(body.error.message);
-  return body.result;
-}
-
 beforeAll(async () => {
-  chain = await startTestDevnet({ blockTime: 0, chainId: 1 });
-  // The test token's runtime code at the real USDT address; then fund the faucet there.
-  const code = await rpc('eth_getCode', [chain.info.tokens.USDT, 'latest']);
-  await rpc('anvil_setCode', [MAINNET_USDT, code]);
-  await rpc('eth_sendTransaction', [{ from: chain.info.faucet.address, to: MAINNET_USDT, data: encodeFunctionData({ abi: testTokenAbi, functionName: 'mint', args: [chain.info.faucet.address, 10n ** 12n] }) }]); // anvil signs for its unlocked dev accounts
-  await devnetMine(chain.rpcUrl, 1);
+  chain = await startMainnetLikeChain();
 
   home = tempHome();
   const created = await runCli(home, ['wallet', 'create'], liveEnv);
@@ -55,7 +43,7 @@ it('turns a USDT transfer at the real mainnet contract into a paid live intent',
   expect(intent.payment_uri).toBe(`ethereum:${MAINNET_USDT}@1/transfer?address=${intent.receive_address}&uint256=12500000`);
 
   // The customer pays from their own wallet (the faucet account here).
-  const faucetBalance = (await rpc('eth_call', [{ to: MAINNET_USDT, data: encodeFunctionData({ abi: testTokenAbi, functionName: 'balanceOf', args: [chain.info.faucet.address] }) }, 'latest'])) as string;
+  const faucetBalance = (await rpcCall(chain.rpcUrl, 'eth_call', [{ to: MAINNET_USDT, data: encodeFunctionData({ abi: testTokenAbi, functionName: 'balanceOf', args: [chain.info.faucet.address] }) }, 'latest'])) as string;
   expect(BigInt(faucetBalance)).toBeGreaterThan(0n);
   await devnetPay({ rpcUrl: chain.rpcUrl, from: chain.info.faucet, to: intent.receive_address, token: MAINNET_USDT, amount: 12_500_000n });
   await devnetMine(chain.rpcUrl, 1);

@@ -6,14 +6,12 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { HDKey } from '@scure/bip32';
-import { encodeFunctionData } from 'viem';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { devnetMine, devnetPay, testTokenAbi } from '../../../src-server/chains/devnet/devnet.ts';
+import { devnetMine, devnetPay } from '../../../src-server/chains/devnet/devnet.ts';
 import { mnemonicToSeed } from '../../../src-server/wallet/mnemonic.ts';
-import { startTestDevnet, type TestDevnet } from '../../helpers/anvil.ts';
+import { MAINNET_USDT, startMainnetLikeChain, type TestDevnet } from '../../helpers/anvil.ts';
 import { apiClient, CLI, createApiKey, nodeEnv, ROOT, startNode, tempHome, type TestNode } from '../../helpers/node.ts';
 
-const MAINNET_USDT = '0xdAC17F958D2ee523a2206206994597C13D831ec7';
 const ABANDON = `${'abandon '.repeat(11)}about`;
 const ABANDON_EVM_0 = '0x9858EfFD232B4033E47d90003D41EC34EcaEda94';
 
@@ -37,24 +35,13 @@ function kassa(args: string[], input = ''): Promise<{ code: number | null; stdou
   });
 }
 
-async function rpc(method: string, params: unknown[]) {
-  const res = await fetch(chain.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
-  const body = (await res.json()) as { result?: unknown; error?: { message: string } };
-  if (body.error) throw new Error(body.error.message);
-  return body.result;
-}
-
 beforeAll(async () => {
   const account = HDKey.fromMasterSeed(await mnemonicToSeed(ABANDON)).derive("m/44'/60'/0'");
   evmAccountXpub = account.publicExtendedKey;
   evmAccountXprv = account.privateExtendedKey;
   home = tempHome('kassa-watch-only-');
 
-  chain = await startTestDevnet({ blockTime: 0, chainId: 1 });
-  const code = await rpc('eth_getCode', [chain.info.tokens.USDT, 'latest']);
-  await rpc('anvil_setCode', [MAINNET_USDT, code]);
-  await rpc('eth_sendTransaction', [{ from: chain.info.faucet.address, to: MAINNET_USDT, data: encodeFunctionData({ abi: testTokenAbi, functionName: 'mint', args: [chain.info.faucet.address, 10n ** 12n] }) }]); // anvil signs for its unlocked dev accounts
-  await devnetMine(chain.rpcUrl, 1);
+  chain = await startMainnetLikeChain();
 }, 120_000);
 
 afterAll(async () => {
