@@ -13,7 +13,9 @@ import { redactRpcUrl } from './chains/evm/rpc-failover.ts';
 import type { ChainAdapter } from './chains/types.ts';
 import { ConfigError, isLoopbackHost, type KassaConfig } from './config/config.ts';
 import { createMerchantApp } from './http/merchant-app.ts';
+import { eventRoutes } from './http/events-routes.ts';
 import { paymentIntentRoutes, type TestHelpersPort } from './http/payment-intents-routes.ts';
+import { webhookEndpointRoutes } from './http/webhook-routes.ts';
 import { createPublicApp } from './http/public-app.ts';
 import { createApiKeysService } from './keys/api-keys-service.ts';
 import { getNetwork, listNetworks, resolveNetwork, type NetworkId } from './money/assets.ts';
@@ -24,7 +26,9 @@ import { createStorage, type Storage } from './storage/index.ts';
 import { createChainWatcher, type ChainWatcher } from './watch/chain-watcher.ts';
 import { openKeyStore, type KeyStore, type PassphrasePromptRequest } from './wallet/key-store.ts';
 import { createWalletService } from './wallet/wallet-service.ts';
+import { createWebhookDispatcher } from './webhooks/dispatcher.ts';
 import { createEventsService } from './webhooks/events-service.ts';
+import { createWebhookEndpointsService } from './webhooks/webhook-endpoints-service.ts';
 
 export const VERSION = '0.1.0';
 export const DEFAULT_STORE_ID = 'st_default';
@@ -283,6 +287,12 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
       collect() { for (const [chain, a] of adapters) this.set({ chain }, a.adapter.rpcRequestCount()); },
     });
 
+    // Webhooks: deliveries already queued (even before a crash) go out as soon as the node is up.
+    const dispatcher = createWebhookDispatcher({ storage, events, keyStore, logger, config: config.webhooks, userAgent: `Kassa-Webhooks/${VERSION}`, metrics });
+    dispatcher.start();
+    cleanups.push(() => dispatcher.stop());
+    const webhooks = createWebhookEndpointsService({ storage, events, keyStore, blockPrivateTargets: config.webhooks.blockPrivateTargets, wakeDispatcher: dispatcher.wake });
+
     const apiKeys = createApiKeysService({ storage, defaultRateLimit: config.rateLimitDefault });
     const startedAt = Date.now();
     const health = () => {
@@ -315,7 +325,11 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
     const merchantApp = createMerchantApp({
       storage,
       apiKeys,
-      routes: paymentIntentRoutes({ intents, testHelpers: () => testHelpers, liveNetworks: () => new Set(liveNetworks.keys()) }),
+      routes: [
+        ...paymentIntentRoutes({ intents, testHelpers: () => testHelpers, liveNetworks: () => new Set(liveNetworks.keys()) }),
+        ...webhookEndpointRoutes({ webhooks }),
+        ...eventRoutes({ events }),
+      ],
       logger,
       metrics,
       health,

@@ -2,6 +2,7 @@ import envPaths from 'env-paths';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_RETRY_SCHEDULE } from '../webhooks/retry-schedule.ts';
 
 const networkIds = ['ethereum', 'bsc', 'polygon', 'base', 'arbitrum', 'tron', 'bitcoin', 'litecoin'] as const;
 
@@ -42,6 +43,26 @@ export const ConfigSchema = z.strictObject({
       maxBlockRange: z.number().int().min(1).max(100_000).default(500),
       /** Block hashes kept per chain for reorg detection. */
       reorgWindow: z.number().int().min(8).max(100_000).default(256),
+    })
+    .prefault({}),
+  webhooks: z
+    .strictObject({
+      /** Deliveries in flight at once, over all endpoints. */
+      concurrency: z.number().int().min(1).max(256).default(16),
+      /** In flight per endpoint, so a slow endpoint holds at most this many of the slots. */
+      perEndpointConcurrency: z.number().int().min(1).max(64).default(4),
+      /** Per attempt; a receiver slower than this has failed the attempt. */
+      timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
+      /** Seconds before retry 1, 2, …; after the last one the delivery has failed. */
+      retrySchedule: z.array(z.number().min(0.01).max(30 * 86400)).max(50).default([...DEFAULT_RETRY_SCHEDULE]),
+      /** Each wait is scaled by a random factor in [1 - jitter, 1 + jitter]. */
+      jitter: z.number().min(0).max(0.5).default(0.1),
+      /** Seconds an endpoint may fail without a single success before it is disabled. */
+      disableAfter: z.number().min(1).max(365 * 86400).default(3 * 86400),
+      /** Live mode: refuse webhook targets on loopback, private or link-local addresses. */
+      blockPrivateTargets: z.boolean().default(false),
+      /** Safety poll of the outbox; new events wake the dispatcher at once. */
+      pollIntervalMs: z.number().int().min(20).max(60_000).default(1000),
     })
     .prefault({}),
   networks: z.partialRecord(z.enum(networkIds), NetworkConfig).default({}),
@@ -94,6 +115,7 @@ const ENV_KEYS: Record<string, { path: string[]; type: 'string' | 'number' | 'bo
   KASSA_DEVNET_RPC: { path: ['devnet', 'rpcUrl'], type: 'string' },
   KASSA_DEVNET_BLOCK_TIME: { path: ['devnet', 'blockTime'], type: 'number' },
   KASSA_POLL_INTERVAL_MS: { path: ['watcher', 'pollIntervalMs'], type: 'number' },
+  KASSA_WEBHOOKS_BLOCK_PRIVATE_TARGETS: { path: ['webhooks', 'blockPrivateTargets'], type: 'boolean' },
 };
 
 function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {

@@ -96,6 +96,7 @@ export function toApiError(err: unknown): ApiError | null {
   const e = err as Error & { status?: number; code?: string; param?: string | null; fix?: string; field?: string };
   switch (e.name) {
     case 'PaymentInputError':
+    case 'WebhookInputError':
       return new ApiError(e.status ?? 400, 'invalid_request_error', e.code ?? 'parameter_invalid', e.message, e.param ?? null);
     case 'WalletError':
       return new ApiError(422, 'invalid_request_error', e.code ?? 'wallet_error', `${e.message} ${e.fix ?? ''}`.trim(), null);

@@ -8,6 +8,7 @@ import { createPaymentsStore } from './payments-store.ts';
 import { createSecretsStore } from './secrets-store.ts';
 import { createStoresStore } from './stores-store.ts';
 import { createWalletStore } from './wallet-store.ts';
+import { createWebhooksStore } from './webhooks-store.ts';
 
 /** Every query module over one database, plus the transaction helper services use. */
 export function createStorage(db: Db) {
@@ -22,6 +23,7 @@ export function createStorage(db: Db) {
     chains: createChainStore(db),
     events: createEventsStore(db),
     idempotency: createIdempotencyStore(db),
+    webhooks: createWebhooksStore(db),
     /** Runs `fn` in one IMMEDIATE transaction (writers serialize; no SQLITE_BUSY upgrades mid-way). */
     transaction<T>(fn: () => T): T {
       return db.transaction(fn).immediate();

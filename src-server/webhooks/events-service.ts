@@ -1,35 +1,31 @@
 import type { EventRow } from '../storage/events-store.ts';
 import type { Storage } from '../storage/index.ts';
-import { newId } from '../util/ids.ts';
+import { isWellFormedId, newId } from '../util/ids.ts';
 import { isoSeconds } from '../util/time.ts';
+import type { EventType } from './event-types.ts';
+import { subscribes } from './subscriptions.ts';
 
-export const EVENT_TYPES = [
-  'payment_intent.created',
-  'payment_intent.payment_detected',
-  'payment_intent.paid',
-  'payment_intent.paid_late',
-  'payment_intent.underpaid',
-  'payment_intent.expired',
-  'payment_intent.canceled',
-  'payment_intent.refunded',
-  'payment.reverted',
-  'checkout_session.completed',
-  'withdrawal.created',
-  'withdrawal.approved',
-  'withdrawal.broadcast',
-  'withdrawal.confirmed',
-  'withdrawal.failed',
-  'sweep.completed',
-  'escrow.created',
-  'escrow.funded',
-  'escrow.released',
-  'escrow.settled',
-  'escrow.refunded',
-  'escrow.disputed',
-  'escrow.expired',
-  'test.webhook',
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
+export { EVENT_TYPES, type EventType } from './event-types.ts';
+
+export interface Caller {
+  storeId: string;
+  livemode: boolean;
+}
+
+/** A rule-level failure of the events and webhooks API; the HTTP edge maps it to a 4xx naming `param`. */
+export class WebhookInputError extends Error {
+  readonly status: 400 | 404 | 409 | 422;
+  readonly code: string;
+  readonly param: string | null;
+  constructor(status: WebhookInputError['status'], code: string, param: string | null, message: string) {
+    super(message);
+    this.name = 'WebhookInputError';
+    this.status = status;
+    this.code = code;
+    this.param = param;
+  }
+}
+
 
 export interface ApiEvent {
   object: 'event';
@@ -76,6 +72,8 @@ export function createEventsService(storage: Storage) {
       objectId: string;
       object: Record<string, unknown>;
       at: Date;
+      /** Only these endpoints get it (a test event); by default every enabled endpoint subscribed to the type. */
+      deliverTo?: readonly string[];
     }): ApiEvent {
       const row: Omit<EventRow, 'seq'> = {
         id: newId('evt'),
@@ -88,9 +86,50 @@ export function createEventsService(storage: Storage) {
         created_at: input.at.toISOString(),
       };
       storage.events.insert(row);
+      // The outbox: one delivery per endpoint, in this same transaction, so a crash loses none.
+      const endpoints = input.deliverTo
+        ? input.deliverTo.flatMap((id) => storage.webhooks.getEndpoint(id) ?? [])
+        : storage.webhooks.enabledEndpoints(input.storeId, input.livemode).filter((e) => subscribes(JSON.parse(e.events) as string[], input.type));
+      for (const endpoint of endpoints) {
+        storage.webhooks.insertDelivery({ id: newId('whd'), endpoint_id: endpoint.id, event_id: row.id, next_attempt_at: row.created_at, redelivery_of: null, created_at: row.created_at });
+      }
       const event = toApiEvent({ ...row, seq: 0 });
       pending.push(event);
       return event;
+    },
+    get(caller: Caller, id: string): ApiEvent {
+      const row = isWellFormedId(id, 'evt') ? storage.events.get(id) : null;
+      if (!row || row.store_id !== caller.storeId || (row.livemode === 1) !== caller.livemode) {
+        throw new WebhookInputError(404, 'resource_missing', 'id', `No such event: '${id.slice(0, 80)}'`);
+      }
+      return toApiEvent(row);
+    },
+    list(caller: Caller, q: { limit: number; startingAfter?: string | undefined; type?: string | undefined; objectId?: string | undefined; createdGte?: Date | undefined; createdLte?: Date | undefined }) {
+      let beforeSeq: number | undefined;
+      if (q.startingAfter !== undefined) {
+        const anchor = isWellFormedId(q.startingAfter, 'evt') ? storage.events.get(q.startingAfter) : null;
+        if (!anchor || anchor.store_id !== caller.storeId || (anchor.livemode === 1) !== caller.livemode) {
+          throw new WebhookInputError(400, 'parameter_invalid', 'starting_after', `starting_after: no such event '${q.startingAfter.slice(0, 80)}'`);
+        }
+        beforeSeq = anchor.seq;
+      }
+      const rows = storage.events.list({
+        storeId: caller.storeId,
+        livemode: caller.livemode,
+        type: q.type,
+        objectId: q.objectId,
+        createdGte: q.createdGte?.toISOString(),
+        createdLte: q.createdLte?.toISOString(),
+        beforeSeq,
+        limit: q.limit + 1,
+      });
+      const page = rows.slice(0, q.limit);
+      return {
+        object: 'list' as const,
+        data: page.map(toApiEvent),
+        has_more: rows.length > q.limit,
+        next_cursor: rows.length > q.limit ? page[page.length - 1]!.id : null,
+      };
     },
     /** Announces events recorded since the last flush (call after commit). */
     flush(): void {

@@ -1,0 +1,301 @@
+// The webhook dispatcher: sends what the outbox holds (SPEC §7).
+//
+// Every delivery is a row written in the transaction that recorded its event, so nothing is lost
+// to a crash: a row stays `pending` until an attempt's outcome is committed, and one in flight when
+// the process died is simply sent again after restart. Slots are bounded overall and per endpoint,
+// so a slow or failing endpoint never holds back the others, and retries wait in the database, not
+// in memory.
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
+import type { Logger } from 'pino';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { KassaConfig } from '../config/config.ts';
+import type { Storage } from '../storage/index.ts';
+import type { WebhookDeliveryRow, WebhookEndpointRow } from '../storage/webhooks-store.ts';
+import type { KeyStore } from '../wallet/key-store.ts';
+import type { EventsService } from './events-service.ts';
+import { WEBHOOK_FORMATS, isWebhookFormat } from './formats.ts';
+import { retryDelayMs } from './retry-schedule.ts';
+import { isNonPublicAddress } from './target-guard.ts';
+import { endpointObject } from './webhook-objects.ts';
+import { liveSigningSecrets } from './webhook-endpoints-service.ts';
+
+export const RESPONSE_BODY_LIMIT = 4096;
+
+export interface AttemptResult {
+  status: number | null;
+  body: string;
+  truncated: boolean;
+  error: string | null;
+}
+
+/** Refuses to connect to a non-public address; used for live endpoints when blockPrivateTargets is on. */
+const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
+  dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+    if (err) return callback(err, '', 4);
+    const bad = addresses.find((a) => isNonPublicAddress(a.address));
+    if (bad) return callback(Object.assign(new Error(`${hostname} resolves to the non-public address ${bad.address} (webhooks.blockPrivateTargets)`), { code: 'ENONPUBLIC' }), '', 4);
+    if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+    callback(null, addresses[0]!.address, addresses[0]!.family);
+  });
+};
+
+/** One POST; resolves (never rejects) with what came back, the body cut at 4 KB. */
+export function postWebhook(
+  target: string,
+  headers: Record<string, string>,
+  body: string,
+  opts: { timeoutMs: number; agents: { http: http.Agent; https: https.Agent }; publicOnly: boolean },
+): { done: Promise<AttemptResult>; abort: () => void } {
+  let abort = () => {};
+  const done = new Promise<AttemptResult>((resolve) => {
+    const url = new URL(target);
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    if (opts.publicOnly && isIP(host) && isNonPublicAddress(host)) {
+      resolve({ status: null, body: '', truncated: false, error: `${host} is a non-public address (webhooks.blockPrivateTargets)` });
+      return;
+    }
+    const isHttps = url.protocol === 'https:';
+    let status: number | null = null;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let truncated = false;
+    let settled = false;
+    const finish = (error: string | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve({ status, body: Buffer.concat(chunks).toString('utf8'), truncated, error });
+    };
+    const req = (isHttps ? https : http).request(url, {
+      method: 'POST',
+      headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+      agent: isHttps ? opts.agents.https : opts.agents.http,
+      ...(opts.publicOnly ? { lookup: publicOnlyLookup } : {}),
+    });
+    const timer = setTimeout(() => {
+      // A 2xx already received stands; the receiver acknowledged in time.
+      finish(status === null ? `timed out after ${opts.timeoutMs} ms without a response` : null);
+      req.destroy();
+    }, opts.timeoutMs);
+    abort = () => {
+      finish('aborted: the node is stopping');
+      req.destroy();
+    };
+    req.on('error', (err: NodeJS.ErrnoException) => finish(status === null ? err.message || err.code || 'request failed' : null));
+    req.on('response', (res) => {
+      status = res.statusCode ?? null;
+      res.on('data', (chunk: Buffer) => {
+        if (size < RESPONSE_BODY_LIMIT) chunks.push(chunk.subarray(0, RESPONSE_BODY_LIMIT - size));
+        size += chunk.length;
+        if (size > RESPONSE_BODY_LIMIT) truncated = true;
+      });
+      res.on('end', () => finish(null));
+      res.on('error', () => finish(null));
+      res.on('close', () => finish(null));
+    });
+    req.end(body);
+  });
+  return { done, abort: () => abort() };
+}
+
+export function createWebhookDispatcher(deps: {
+  storage: Storage;
+  events: EventsService;
+  keyStore: KeyStore;
+  logger: Logger;
+  config: KassaConfig['webhooks'];
+  userAgent: string;
+  metrics?: Registry;
+  clock?: () => Date;
+}) {
+  const { storage, events, logger, config } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  const agents = {
+    http: new http.Agent({ keepAlive: true, maxSockets: config.perEndpointConcurrency }),
+    https: new https.Agent({ keepAlive: true, maxSockets: config.perEndpointConcurrency }),
+  };
+  /** delivery id → endpoint id and how to abort its request. */
+  const inflight = new Map<string, { endpointId: string; abort: () => void }>();
+  const inflightPerEndpoint = new Map<string, number>();
+  let roundRobin = 0;
+  let timer: NodeJS.Timeout | null = null;
+  let tickQueued = false;
+  let stopped = true;
+
+  const attemptsTotal = deps.metrics
+    ? new Counter({ name: 'kassa_webhook_attempts_total', help: 'Webhook delivery attempts by outcome', labelNames: ['outcome'] as const, registers: [deps.metrics] })
+    : null;
+  if (deps.metrics) {
+    new Gauge({ name: 'kassa_webhook_inflight', help: 'Webhook deliveries in flight', registers: [deps.metrics], collect() { this.set(inflight.size); } });
+  }
+
+  function queueTick(): void {
+    if (stopped || tickQueued) return;
+    tickQueued = true;
+    setImmediate(() => {
+      tickQueued = false;
+      try {
+        tick();
+      } catch (err) {
+        logger.error({ err: (err as Error).message }, 'webhook dispatch tick failed');
+        scheduleWake(config.pollIntervalMs);
+      }
+    });
+  }
+
+  function scheduleWake(ms: number): void {
+    if (stopped) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(queueTick, Math.max(0, ms));
+    timer.unref();
+  }
+
+  /** Starts every due delivery there is a slot for, endpoints taken round-robin; then sleeps until the next is due. */
+  function tick(): void {
+    if (stopped) return;
+    const now = clock();
+    const nowIso = now.toISOString();
+    const endpoints = storage.webhooks.allEnabledEndpoints();
+    let wakeIn = config.pollIntervalMs;
+    const offset = endpoints.length ? roundRobin++ % endpoints.length : 0;
+    for (let i = 0; i < endpoints.length; i++) {
+      const endpoint = endpoints[(offset + i) % endpoints.length]!;
+      const busy = inflightPerEndpoint.get(endpoint.id) ?? 0;
+      const room = Math.min(config.perEndpointConcurrency - busy, config.concurrency - inflight.size);
+      if (room > 0) {
+        // Rows in flight are still pending (that is what makes them crash-safe): fetch past them.
+        const due = storage.webhooks.dueForEndpoint(endpoint.id, nowIso, room + busy).filter((d) => !inflight.has(d.id));
+        for (const delivery of due.slice(0, room)) start(endpoint, delivery);
+      }
+      const next = storage.webhooks.nextDueForEndpoint(endpoint.id);
+      if (next !== null) {
+        const ms = Date.parse(next) - now.getTime();
+        if (ms > 0) wakeIn = Math.min(wakeIn, ms);
+      }
+    }
+    scheduleWake(wakeIn);
+  }
+
+  function start(endpoint: WebhookEndpointRow, delivery: WebhookDeliveryRow): void {
+    const slot = { endpointId: endpoint.id, abort: () => {} };
+    inflight.set(delivery.id, slot);
+    inflightPerEndpoint.set(endpoint.id, (inflightPerEndpoint.get(endpoint.id) ?? 0) + 1);
+    void attempt(endpoint, delivery, slot)
+      .catch((err: unknown) => logger.error({ delivery: delivery.id, err: (err as Error).message }, 'webhook attempt failed unexpectedly'))
+      .finally(() => {
+        inflight.delete(delivery.id);
+        const left = (inflightPerEndpoint.get(endpoint.id) ?? 1) - 1;
+        if (left > 0) inflightPerEndpoint.set(endpoint.id, left);
+        else inflightPerEndpoint.delete(endpoint.id);
+        queueTick();
+      });
+  }
+
+  async function attempt(endpoint: WebhookEndpointRow, delivery: WebhookDeliveryRow, slot: { abort: () => void }): Promise<void> {
+    const startedAt = clock();
+    const eventRow = storage.events.get(delivery.event_id);
+    if (!eventRow) throw new Error(`event ${delivery.event_id} of delivery ${delivery.id} is missing`);
+    const event = events.toApiEvent(eventRow);
+    let request: { headers: Record<string, string>; body: string } | null = null;
+    let result: AttemptResult;
+    try {
+      const secrets = liveSigningSecrets(endpoint, deps.keyStore, startedAt);
+      const format = isWebhookFormat(endpoint.format) ? WEBHOOK_FORMATS[endpoint.format] : WEBHOOK_FORMATS.native;
+      request = format.build(event, { timestamp: Math.floor(startedAt.getTime() / 1000), secrets, userAgent: deps.userAgent });
+    } catch (err) {
+      result = { status: null, body: '', truncated: false, error: `could not sign the delivery: ${(err as Error).message}` };
+    }
+    if (request) {
+      const sent = postWebhook(endpoint.url, request.headers, request.body, { timeoutMs: config.timeoutMs, agents, publicOnly: config.blockPrivateTargets && endpoint.livemode === 1 });
+      slot.abort = sent.abort;
+      result = await sent.done;
+    }
+    // Stopping mid-request: record nothing, so the row stays pending and goes out after restart.
+    if (stopped) return;
+    const finishedAt = clock();
+    const ok = result!.status !== null && result!.status >= 200 && result!.status < 300;
+    let error = result!.error;
+    if (!ok && !error && result!.status !== null && result!.status >= 300 && result!.status < 400) error = `HTTP ${result!.status}: redirects are not followed`;
+    else if (!ok && !error && result!.status !== null) error = `HTTP ${result!.status}`;
+    attemptsTotal?.inc({ outcome: ok ? 'succeeded' : 'failed' });
+
+    storage.transaction(() => {
+      const current = storage.webhooks.getDelivery(delivery.id);
+      if (!current || current.status !== 'pending') return; // the endpoint was deleted meanwhile
+      const attemptNo = current.attempt_count + 1;
+      storage.webhooks.insertAttempt({
+        delivery_id: delivery.id,
+        attempt: attemptNo,
+        started_at: startedAt.toISOString(),
+        duration_ms: finishedAt.getTime() - startedAt.getTime(),
+        outcome: ok ? 'succeeded' : 'failed',
+        request_url: endpoint.url,
+        request_headers: JSON.stringify(request?.headers ?? {}),
+        request_body: request?.body ?? '',
+        response_status: result!.status,
+        response_body: result!.status === null ? null : result!.body,
+        response_truncated: result!.truncated ? 1 : 0,
+        error,
+      });
+      const freshEndpoint = storage.webhooks.getEndpoint(endpoint.id);
+      if (ok) {
+        storage.webhooks.finishAttempt({ id: delivery.id, status: 'succeeded', attempt_count: attemptNo, next_attempt_at: null, last_attempt_at: finishedAt.toISOString(), delivered_at: finishedAt.toISOString() });
+        if (freshEndpoint?.failing_since) storage.webhooks.setFailingSince(endpoint.id, null);
+        return;
+      }
+      const wait = retryDelayMs(attemptNo, config.retrySchedule, config.jitter);
+      storage.webhooks.finishAttempt({
+        id: delivery.id,
+        status: wait === null ? 'failed' : 'pending',
+        attempt_count: attemptNo,
+        next_attempt_at: wait === null ? null : new Date(finishedAt.getTime() + wait).toISOString(),
+        last_attempt_at: finishedAt.toISOString(),
+        delivered_at: null,
+      });
+      if (!freshEndpoint) return;
+      if (!freshEndpoint.failing_since) {
+        storage.webhooks.setFailingSince(endpoint.id, startedAt.toISOString());
+      } else if (freshEndpoint.enabled === 1 && finishedAt.getTime() - Date.parse(freshEndpoint.failing_since) >= config.disableAfter * 1000) {
+        const disabled: WebhookEndpointRow = { ...freshEndpoint, enabled: 0, disabled_reason: 'failing', updated_at: finishedAt.toISOString() };
+        storage.webhooks.updateEndpoint(disabled);
+        events.record({
+          type: 'webhook_endpoint.disabled',
+          storeId: disabled.store_id,
+          livemode: disabled.livemode === 1,
+          objectType: 'webhook_endpoint',
+          objectId: disabled.id,
+          object: endpointObject(disabled, finishedAt) as unknown as Record<string, unknown>,
+          at: finishedAt,
+        });
+        logger.warn({ endpoint: disabled.id, failingSince: freshEndpoint.failing_since }, 'webhook endpoint disabled: it has failed every delivery for too long');
+      }
+    });
+    events.flush();
+    if (!ok) logger.info({ endpoint: endpoint.id, delivery: delivery.id, event: event.id, status: result!.status, error }, 'webhook delivery attempt failed');
+  }
+
+  const unsubscribe = events.onEvent(() => queueTick());
+
+  return {
+    start(): void {
+      if (!stopped) return;
+      stopped = false;
+      queueTick();
+    },
+    /** Wakes the dispatcher at once (a delivery was queued outside an event, or an endpoint came back). */
+    wake: queueTick,
+    inflightCount: () => inflight.size,
+    async stop(): Promise<void> {
+      stopped = true;
+      unsubscribe();
+      if (timer) clearTimeout(timer);
+      for (const slot of inflight.values()) slot.abort();
+      agents.http.destroy();
+      agents.https.destroy();
+    },
+  };
+}
+export type WebhookDispatcher = ReturnType<typeof createWebhookDispatcher>;
