@@ -67,14 +67,15 @@ function isAbsent(input: unknown, path: readonly PropertyKey[]): boolean {
 /** The first zod issue becomes the error; its path names the field. Pass `input` so a field that is absent reads as missing whatever its type (unions report no `received undefined`). */
 export function fromZodError(err: ZodError, where: 'body' | 'query' | 'path' = 'body', input?: unknown): ApiError {
   const issue = err.issues[0]!;
-  let path = issue.path.map(String);
+  let path = issue.path.map((k) => (typeof k === 'number' ? `[${k}]` : String(k)));
   let message = issue.message;
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0]!;
     path = [...path, key];
     message = `unknown parameter`;
   }
-  const param = path.join('.') || null;
+  // metadata.tags[2], as the services name array entries too.
+  const param = path.reduce((out, k) => (k.startsWith('[') || !out ? out + k : `${out}.${k}`), '') || null;
   const isMissing =
     issue.code !== 'unrecognized_keys' &&
     ((input !== undefined && issue.path.length > 0 && isAbsent(input, issue.path)) ||
