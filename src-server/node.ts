@@ -25,6 +25,7 @@ import { openDatabase } from './storage/db.ts';
 import { createStorage, type Storage } from './storage/index.ts';
 import { createChainWatcher, type ChainWatcher } from './watch/chain-watcher.ts';
 import { openKeyStore, type KeyStore, type PassphrasePromptRequest } from './wallet/key-store.ts';
+import { openSealedString, seal } from './wallet/secret-box.ts';
 import { createWalletService } from './wallet/wallet-service.ts';
 import { createWebhookDispatcher } from './webhooks/dispatcher.ts';
 import { createEventsService } from './webhooks/events-service.ts';
@@ -330,6 +331,9 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
         ...webhookEndpointRoutes({ webhooks }),
         ...eventRoutes({ events }),
       ],
+      sealer: keyStore.dataKey
+        ? { seal: (text, context) => seal(keyStore.dataKey!, text, context), open: (sealed, context) => openSealedString(keyStore.dataKey!, sealed, context) }
+        : null,
       logger,
       metrics,
       health,

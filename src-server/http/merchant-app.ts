@@ -13,7 +13,7 @@ import { randomBase62 } from '../util/ids.ts';
 import { ApiError, routeNotFound, toApiError } from './errors.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { createRateLimiter } from './rate-limiter.ts';
-import { mountRoutes, type RouteDef } from './routes.ts';
+import { mountRoutes, type ResponseSealer, type RouteDef } from './routes.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -21,6 +21,8 @@ export interface MerchantAppDeps {
   storage: Storage;
   apiKeys: ApiKeysService;
   routes: RouteDef[];
+  /** Seals idempotent replays of responses that show a secret; null without a key store. */
+  sealer: ResponseSealer | null;
   logger: Logger;
   metrics: Registry;
   health: () => { status: 'ok' | 'degraded'; [k: string]: unknown };
@@ -116,7 +118,7 @@ export function createMerchantApp(deps: MerchantAppDeps): express.Express {
     req.apiKey = key;
     next();
   });
-  mountRoutes(api, deps.routes, { storage: deps.storage, logger: deps.logger });
+  mountRoutes(api, deps.routes, { storage: deps.storage, logger: deps.logger, sealer: deps.sealer });
   app.use(api);
   app.use((req, _res, next) => next(routeNotFound(req.method, req.path)));
 

@@ -33,6 +33,8 @@ export interface RouteDef<B = unknown, Q = unknown, P = unknown> {
   /** Whether `data` wraps the response (single objects) or the response is the list itself. */
   envelope: 'data' | 'list';
   status: 200 | 201;
+  /** The response shows a secret once (a webhook signing secret): an idempotent replay keeps it sealed at rest. */
+  responseHasSecret?: boolean;
   handler: (ctx: RouteContext<B, Q, P>) => unknown | Promise<unknown>;
 }
 
@@ -72,7 +74,17 @@ function findReservedKey(value: unknown, path: string[] = []): string | null {
 const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 
 /** Mounts every route with validation, scope checks, idempotency and response validation. */
-export function mountRoutes(router: Router, routes: RouteDef[], deps: { storage: Storage; logger: Logger; clock?: () => Date }): void {
+/** Seals text at rest under the key store's data key; null when the node has no key store. */
+export interface ResponseSealer {
+  seal(text: string, context: string): string;
+  open(sealed: string, context: string): string;
+}
+
+export function mountRoutes(
+  router: Router,
+  routes: RouteDef[],
+  deps: { storage: Storage; logger: Logger; clock?: () => Date; sealer?: ResponseSealer | null },
+): void {
   const clock = deps.clock ?? (() => new Date());
   for (const route of routes) {
     router[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
@@ -113,7 +125,8 @@ export function mountRoutes(router: Router, routes: RouteDef[], deps: { storage:
             if (row.state === 'in_progress') {
               throw new ApiError(409, 'idempotency_error', 'idempotency_key_in_use', 'A request with this Idempotency-Key is still being processed; retry shortly.', 'Idempotency-Key');
             }
-            res.status(row.status_code!).set('Idempotent-Replayed', 'true').type('application/json').send(row.response_body);
+            const stored = route.responseHasSecret && deps.sealer ? deps.sealer.open(row.response_body!, `idempotency:${key.id}:${idemKey}`) : row.response_body;
+            res.status(row.status_code!).set('Idempotent-Replayed', 'true').type('application/json').send(stored);
             return;
           }
           claimed = deps.storage.idempotency.claim({ api_key_id: key.id, key: idemKey, method: route.method, path: req.path, request_hash: requestHash, created_at: clock().toISOString() });
@@ -141,7 +154,12 @@ export function mountRoutes(router: Router, routes: RouteDef[], deps: { storage:
           }
         }
         const text = JSON.stringify(payload);
-        if (claimed) deps.storage.idempotency.finish(key.id, idemKey!, status, text);
+        if (claimed) {
+          if (!route.responseHasSecret) deps.storage.idempotency.finish(key.id, idemKey!, status, text);
+          // A secret never reaches the disk in plaintext: the replay copy is sealed, or not kept at all.
+          else if (deps.sealer) deps.storage.idempotency.finish(key.id, idemKey!, status, deps.sealer.seal(text, `idempotency:${key.id}:${idemKey}`));
+          else deps.storage.idempotency.release(key.id, idemKey!);
+        }
         res.status(status).type('application/json').send(text);
       } catch (err) {
         next(err);

@@ -113,9 +113,11 @@ export function createWebhookDispatcher(deps: {
 }) {
   const { storage, events, logger, config } = deps;
   const clock = deps.clock ?? (() => new Date());
+  // The dispatcher bounds requests per endpoint itself; the agent must not add a per-host:port limit
+  // of its own, or one slow endpoint would queue the requests of another on the same host.
   const agents = {
-    http: new http.Agent({ keepAlive: true, maxSockets: config.perEndpointConcurrency }),
-    https: new https.Agent({ keepAlive: true, maxSockets: config.perEndpointConcurrency }),
+    http: new http.Agent({ keepAlive: true, maxSockets: config.concurrency }),
+    https: new https.Agent({ keepAlive: true, maxSockets: config.concurrency }),
   };
   /** delivery id → endpoint id and how to abort its request. */
   const inflight = new Map<string, { endpointId: string; abort: () => void }>();

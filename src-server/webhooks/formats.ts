@@ -47,10 +47,13 @@ const native: WebhookFormatter = {
 };
 
 // Seed 000 (Claude Pay): the body is the object itself (the payment intent), the event in headers.
+// Its receivers compare one `sha256=<hex>`, so during a rotation the old secret alone signs until it
+// expires: shops keep verifying until the cut-over time the merchant chose (expires_in).
 const claudePay: WebhookFormatter = {
   describe: 'Claude Pay (seed 000): the payment intent object, X-Claude-Pay-* headers',
   build(event, ctx) {
     const body = JSON.stringify(event.data.object);
+    const signingSecret = ctx.secrets[ctx.secrets.length - 1]!;
     return {
       body,
       headers: {
@@ -59,7 +62,7 @@ const claudePay: WebhookFormatter = {
         'x-claude-pay-event-id': event.id,
         'x-claude-pay-event-type': event.type,
         'x-claude-pay-timestamp': String(ctx.timestamp),
-        'x-claude-pay-signature': signatureHeaderValue(ctx.secrets, ctx.timestamp, body),
+        'x-claude-pay-signature': signatureHeaderValue([signingSecret], ctx.timestamp, body),
       },
     };
   },

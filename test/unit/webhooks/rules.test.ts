@@ -140,4 +140,9 @@ describe('signing and formats', () => {
     });
     expect(Object.keys(out.headers).some((h) => h.startsWith('x-kassa-'))).toBe(false);
   });
+
+  it('claude_pay carries one signature: during a rotation the old secret signs until it expires', () => {
+    const out = WEBHOOK_FORMATS.claude_pay.build(event, { timestamp: 1700000002, secrets: ['whsec_new', 'whsec_old'], userAgent: 'UA' });
+    expect(out.headers['x-claude-pay-signature']).toBe(`sha256=${hmac('whsec_old', `1700000002.${out.body}`)}`);
+  });
 });
