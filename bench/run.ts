@@ -1,12 +1,14 @@
 // Benchmarks that print ratios measured side by side in one run (never a lone absolute time).
-//   npm run bench            both benchmarks
+//   npm run bench            every benchmark
 //   npm run bench -- create  intents created per second, Kassa vs bare express
 //   npm run bench -- rpc     RPC calls per scanned block with 10 vs 5,000 open intents
+//   npm run bench -- webhooks  webhook deliveries per second, Kassa's dispatcher vs a bare HTTP client
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { apiClient, createApiKey, ROOT, startNode, tempHome } from '../test/helpers/node.ts';
 import { startTestDevnet } from '../test/helpers/anvil.ts';
 import { startRpcProxy } from '../test/helpers/rpc-proxy.ts';
+import { benchWebhooks } from './webhooks.ts';
 
 const which = process.argv[2] ?? 'all';
 
@@ -102,4 +104,5 @@ async function benchRpc() {
 
 if (which === 'all' || which === 'create') await benchCreate();
 if (which === 'all' || which === 'rpc') await benchRpc();
+if (which === 'all' || which === 'webhooks') await benchWebhooks();
 process.exit(0);
