@@ -245,7 +245,7 @@ export async function benchWebhooks(): Promise<void> {
       }
       const fmt = (xs: number[]) => `${median(xs).toFixed(0)}/s (runs ${xs.map((x) => x.toFixed(0)).join(', ')})`;
       console.log(`  concurrency ${concurrency}, N ${EVENTS_PER_RUN}, ${(ks.bodyBytes / ks.count).toFixed(0)}-byte bodies, median of ${RUNS}:`);
-      console.log(`    kassa dispatcher (outbox read, unseal secret, sign, POST, attempt row + status committed, SQLite FULL sync): ${fmt(kassa)}`);
+      console.log(`    kassa dispatcher (outbox read, unseal secret, sign, POST, attempt row + status committed in group transactions): ${fmt(kassa)}`);
       console.log(`    bare node:http client (sign, POST, keep-alive agent):                                                  ${fmt(bare)}`);
       console.log(`    ratio kassa / bare: ${(median(kassa) / median(bare)).toFixed(3)}`);
     }

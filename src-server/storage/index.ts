@@ -28,6 +28,19 @@ export function createStorage(db: Db) {
     transaction<T>(fn: () => T): T {
       return db.transaction(fn).immediate();
     },
+    /**
+     * Like transaction(), but the commit does not wait for the disk (WAL, synchronous=NORMAL): a
+     * process crash keeps it, a power cut may lose it. Only for records whose loss means work is
+     * redone, never for money: webhook attempt outcomes (the delivery is simply sent again).
+     */
+    transactionWithoutSync<T>(fn: () => T): T {
+      db.pragma('synchronous = NORMAL');
+      try {
+        return db.transaction(fn).immediate();
+      } finally {
+        db.pragma('synchronous = FULL');
+      }
+    },
   };
 }
 export type Storage = ReturnType<typeof createStorage>;

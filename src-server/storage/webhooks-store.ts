@@ -86,6 +86,7 @@ export function createWebhooksStore(db: Db) {
   const deliveryById = db.prepare<[string], WebhookDeliveryListRow>(
     `SELECT d.*, e.type AS event_type, e.livemode AS livemode FROM webhook_deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = ?`,
   );
+  const deliveryState = db.prepare<[string], { status: DeliveryStatus; attempt_count: number }>('SELECT status, attempt_count FROM webhook_deliveries WHERE id = ?');
   const dueForEndpoint = db.prepare<[string, string, number], WebhookDeliveryRow>(
     `SELECT * FROM webhook_deliveries WHERE endpoint_id = ? AND status = 'pending' AND next_attempt_at <= ?
      ORDER BY next_attempt_at, seq LIMIT ?`,
@@ -134,6 +135,7 @@ export function createWebhooksStore(db: Db) {
     insertDelivery: (row: { id: string; endpoint_id: string; event_id: string; next_attempt_at: string; redelivery_of: string | null; created_at: string }) =>
       void insertDelivery.run(row),
     getDelivery: (id: string) => deliveryById.get(id) ?? null,
+    getDeliveryState: (id: string) => deliveryState.get(id) ?? null,
     dueForEndpoint: (endpointId: string, now: string, limit: number) => dueForEndpoint.all(endpointId, now, limit),
     nextDueForEndpoint: (endpointId: string) => nextDueForEndpoint.get(endpointId)?.at ?? null,
     finishAttempt: (row: { id: string; status: DeliveryStatus; attempt_count: number; next_attempt_at: string | null; last_attempt_at: string; delivered_at: string | null }) =>

@@ -19,7 +19,7 @@ import type { EventsService } from './events-service.ts';
 import { WEBHOOK_FORMATS, isWebhookFormat } from './formats.ts';
 import { retryDelayMs } from './retry-schedule.ts';
 import { isNonPublicAddress } from './target-guard.ts';
-import { endpointObject } from './webhook-objects.ts';
+import { endpointObject, previousSecretLive } from './webhook-objects.ts';
 import { liveSigningSecrets } from './webhook-endpoints-service.ts';
 
 export const RESPONSE_BODY_LIMIT = 4096;
@@ -172,6 +172,8 @@ export function createWebhookDispatcher(deps: {
         const due = storage.webhooks.dueForEndpoint(endpoint.id, nowIso, room + busy).filter((d) => !inflight.has(d.id));
         for (const delivery of due.slice(0, room)) start(endpoint, delivery);
       }
+      // An endpoint with requests in flight ticks again when they finish; only idle ones need a timer.
+      if (inflightPerEndpoint.has(endpoint.id)) continue;
       const next = storage.webhooks.nextDueForEndpoint(endpoint.id);
       if (next !== null) {
         const ms = Date.parse(next) - now.getTime();
@@ -196,6 +198,19 @@ export function createWebhookDispatcher(deps: {
       });
   }
 
+  /** Unsealed secrets by their sealed text (AES-GCM per attempt would be wasted work); cleared when large. */
+  const unsealed = new Map<string, string[]>();
+  function signingSecrets(endpoint: WebhookEndpointRow, now: Date): string[] {
+    const cacheKey = `${endpoint.secret_sealed}|${previousSecretLive(endpoint, now) ? endpoint.previous_secret_sealed : ''}`;
+    let secrets = unsealed.get(cacheKey);
+    if (!secrets) {
+      if (unsealed.size > 1000) unsealed.clear();
+      secrets = liveSigningSecrets(endpoint, deps.keyStore, now);
+      unsealed.set(cacheKey, secrets);
+    }
+    return secrets;
+  }
+
   async function attempt(endpoint: WebhookEndpointRow, delivery: WebhookDeliveryRow, slot: { abort: () => void }): Promise<void> {
     const startedAt = clock();
     const eventRow = storage.events.get(delivery.event_id);
@@ -204,9 +219,8 @@ export function createWebhookDispatcher(deps: {
     let request: { headers: Record<string, string>; body: string } | null = null;
     let result: AttemptResult;
     try {
-      const secrets = liveSigningSecrets(endpoint, deps.keyStore, startedAt);
       const format = isWebhookFormat(endpoint.format) ? WEBHOOK_FORMATS[endpoint.format] : WEBHOOK_FORMATS.native;
-      request = format.build(event, { timestamp: Math.floor(startedAt.getTime() / 1000), secrets, userAgent: deps.userAgent });
+      request = format.build(event, { timestamp: Math.floor(startedAt.getTime() / 1000), secrets: signingSecrets(endpoint, startedAt), userAgent: deps.userAgent });
     } catch (err) {
       result = { status: null, body: '', truncated: false, error: `could not sign the delivery: ${(err as Error).message}` };
     }
@@ -217,66 +231,108 @@ export function createWebhookDispatcher(deps: {
     }
     // Stopping mid-request: record nothing, so the row stays pending and goes out after restart.
     if (stopped) return;
-    const finishedAt = clock();
     const ok = result!.status !== null && result!.status >= 200 && result!.status < 300;
     let error = result!.error;
     if (!ok && !error && result!.status !== null && result!.status >= 300 && result!.status < 400) error = `HTTP ${result!.status}: redirects are not followed`;
     else if (!ok && !error && result!.status !== null) error = `HTTP ${result!.status}`;
     attemptsTotal?.inc({ outcome: ok ? 'succeeded' : 'failed' });
-
-    storage.transaction(() => {
-      const current = storage.webhooks.getDelivery(delivery.id);
-      if (!current || current.status !== 'pending') return; // the endpoint was deleted meanwhile
-      const attemptNo = current.attempt_count + 1;
-      storage.webhooks.insertAttempt({
-        delivery_id: delivery.id,
-        attempt: attemptNo,
-        started_at: startedAt.toISOString(),
-        duration_ms: finishedAt.getTime() - startedAt.getTime(),
-        outcome: ok ? 'succeeded' : 'failed',
-        request_url: endpoint.url,
-        request_headers: JSON.stringify(request?.headers ?? {}),
-        request_body: request?.body ?? '',
-        response_status: result!.status,
-        response_body: result!.status === null ? null : result!.body,
-        response_truncated: result!.truncated ? 1 : 0,
-        error,
-      });
-      const freshEndpoint = storage.webhooks.getEndpoint(endpoint.id);
-      if (ok) {
-        storage.webhooks.finishAttempt({ id: delivery.id, status: 'succeeded', attempt_count: attemptNo, next_attempt_at: null, last_attempt_at: finishedAt.toISOString(), delivered_at: finishedAt.toISOString() });
-        if (freshEndpoint?.failing_since) storage.webhooks.setFailingSince(endpoint.id, null);
-        return;
-      }
-      const wait = retryDelayMs(attemptNo, config.retrySchedule, config.jitter);
-      storage.webhooks.finishAttempt({
-        id: delivery.id,
-        status: wait === null ? 'failed' : 'pending',
-        attempt_count: attemptNo,
-        next_attempt_at: wait === null ? null : new Date(finishedAt.getTime() + wait).toISOString(),
-        last_attempt_at: finishedAt.toISOString(),
-        delivered_at: null,
-      });
-      if (!freshEndpoint) return;
-      if (!freshEndpoint.failing_since) {
-        storage.webhooks.setFailingSince(endpoint.id, startedAt.toISOString());
-      } else if (freshEndpoint.enabled === 1 && finishedAt.getTime() - Date.parse(freshEndpoint.failing_since) >= config.disableAfter * 1000) {
-        const disabled: WebhookEndpointRow = { ...freshEndpoint, enabled: 0, disabled_reason: 'failing', updated_at: finishedAt.toISOString() };
-        storage.webhooks.updateEndpoint(disabled);
-        events.record({
-          type: 'webhook_endpoint.disabled',
-          storeId: disabled.store_id,
-          livemode: disabled.livemode === 1,
-          objectType: 'webhook_endpoint',
-          objectId: disabled.id,
-          object: endpointObject(disabled, finishedAt) as unknown as Record<string, unknown>,
-          at: finishedAt,
-        });
-        logger.warn({ endpoint: disabled.id, failingSince: freshEndpoint.failing_since }, 'webhook endpoint disabled: it has failed every delivery for too long');
-      }
-    });
-    events.flush();
     if (!ok) logger.info({ endpoint: endpoint.id, delivery: delivery.id, event: event.id, status: result!.status, error }, 'webhook delivery attempt failed');
+    // The slot stays taken until the outcome is committed, so the row cannot be picked up twice.
+    await commitOutcome({ endpointId: endpoint.id, deliveryId: delivery.id, url: endpoint.url, startedAt, finishedAt: clock(), ok, request, result: result!, error });
+  }
+
+  interface Outcome {
+    endpointId: string;
+    deliveryId: string;
+    url: string;
+    startedAt: Date;
+    finishedAt: Date;
+    ok: boolean;
+    request: { headers: Record<string, string>; body: string } | null;
+    result: AttemptResult;
+    error: string | null;
+  }
+  let outcomes: { outcome: Outcome; committed: () => void }[] = [];
+
+  /** Outcomes finishing in the same turn share one transaction (one disk sync instead of one each). */
+  function commitOutcome(outcome: Outcome): Promise<void> {
+    return new Promise((resolve) => {
+      outcomes.push({ outcome, committed: resolve });
+      if (outcomes.length === 1) setImmediate(commitOutcomes);
+    });
+  }
+
+  function commitOutcomes(): void {
+    const batch = outcomes;
+    outcomes = [];
+    try {
+      if (!stopped) {
+        // Losing these to a power cut only means the deliveries go out again: no disk sync to wait for.
+        storage.transactionWithoutSync(() => {
+          for (const { outcome } of batch) recordOutcome(outcome);
+        });
+        events.flush();
+      }
+    } catch (err) {
+      // Nothing recorded: the deliveries stay pending and are sent again (at least once).
+      events.discardPending();
+      logger.error({ err: (err as Error).message, outcomes: batch.length }, 'could not record webhook attempt outcomes');
+    } finally {
+      for (const { committed } of batch) committed();
+    }
+  }
+
+  /** Logs the attempt and moves the delivery on: succeeded, retry later, or failed; may disable the endpoint. Inside a transaction. */
+  function recordOutcome(o: Outcome): void {
+    const current = storage.webhooks.getDeliveryState(o.deliveryId);
+    if (!current || current.status !== 'pending') return; // the endpoint was deleted meanwhile
+    const attemptNo = current.attempt_count + 1;
+    storage.webhooks.insertAttempt({
+      delivery_id: o.deliveryId,
+      attempt: attemptNo,
+      started_at: o.startedAt.toISOString(),
+      duration_ms: o.finishedAt.getTime() - o.startedAt.getTime(),
+      outcome: o.ok ? 'succeeded' : 'failed',
+      request_url: o.url,
+      request_headers: JSON.stringify(o.request?.headers ?? {}),
+      request_body: o.request?.body ?? '',
+      response_status: o.result.status,
+      response_body: o.result.status === null ? null : o.result.body,
+      response_truncated: o.result.truncated ? 1 : 0,
+      error: o.error,
+    });
+    const endpoint = storage.webhooks.getEndpoint(o.endpointId);
+    if (o.ok) {
+      storage.webhooks.finishAttempt({ id: o.deliveryId, status: 'succeeded', attempt_count: attemptNo, next_attempt_at: null, last_attempt_at: o.finishedAt.toISOString(), delivered_at: o.finishedAt.toISOString() });
+      if (endpoint?.failing_since) storage.webhooks.setFailingSince(o.endpointId, null);
+      return;
+    }
+    const wait = retryDelayMs(attemptNo, config.retrySchedule, config.jitter);
+    storage.webhooks.finishAttempt({
+      id: o.deliveryId,
+      status: wait === null ? 'failed' : 'pending',
+      attempt_count: attemptNo,
+      next_attempt_at: wait === null ? null : new Date(o.finishedAt.getTime() + wait).toISOString(),
+      last_attempt_at: o.finishedAt.toISOString(),
+      delivered_at: null,
+    });
+    if (!endpoint) return;
+    if (!endpoint.failing_since) {
+      storage.webhooks.setFailingSince(o.endpointId, o.startedAt.toISOString());
+    } else if (endpoint.enabled === 1 && o.finishedAt.getTime() - Date.parse(endpoint.failing_since) >= config.disableAfter * 1000) {
+      const disabled: WebhookEndpointRow = { ...endpoint, enabled: 0, disabled_reason: 'failing', updated_at: o.finishedAt.toISOString() };
+      storage.webhooks.updateEndpoint(disabled);
+      events.record({
+        type: 'webhook_endpoint.disabled',
+        storeId: disabled.store_id,
+        livemode: disabled.livemode === 1,
+        objectType: 'webhook_endpoint',
+        objectId: disabled.id,
+        object: endpointObject(disabled, o.finishedAt) as unknown as Record<string, unknown>,
+        at: o.finishedAt,
+      });
+      logger.warn({ endpoint: disabled.id, failingSince: endpoint.failing_since }, 'webhook endpoint disabled: it has failed every delivery for too long');
+    }
   }
 
   const unsubscribe = events.onEvent(() => queueTick());
