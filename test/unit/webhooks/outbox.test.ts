@@ -138,3 +138,19 @@ describe('validation', () => {
     expect((await guarded.create(caller, { url: 'http://127.0.0.1:3000/hook', events: ['*'] })).url).toBe('http://127.0.0.1:3000/hook');
   });
 });
+
+describe('transactionWithoutSync', () => {
+  it('relaxes the disk sync for its own commit only, also when it throws', () => {
+    const { storage } = setup();
+    const level = () => storage.db.pragma('synchronous', { simple: true });
+    expect(level()).toBe(2); // FULL
+    let inside: unknown;
+    storage.transactionWithoutSync(() => {
+      inside = level();
+    });
+    expect(inside).toBe(1); // NORMAL
+    expect(level()).toBe(2);
+    expect(() => storage.transactionWithoutSync(() => { throw new Error('boom'); })).toThrow('boom');
+    expect(level()).toBe(2);
+  });
+});
