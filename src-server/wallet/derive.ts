@@ -1,10 +1,11 @@
 // Address derivation per chain family from the node's seed or from a stored extended public key.
 import { ECDH } from 'node:crypto';
 import { HDKey } from '@scure/bip32';
-import { bech32, createBase58check } from '@scure/base';
+import { bech32 } from '@scure/base';
 import { ripemd160 } from '@noble/hashes/legacy.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { publicKeyToAddress } from 'viem/accounts';
+import { tronAddressFromEvmHex } from '../chains/tron/address.ts';
 
 export type AddressScheme = 'evm' | 'tron' | 'btc' | 'ltc';
 
@@ -22,9 +23,7 @@ const CHAIN_NODE_PATHS: Readonly<Record<AddressScheme, string>> = {
 // Depth of m/purpose'/coin'/account'/change: what accountXpub returns and deriveAddress expects.
 export const CHAIN_NODE_DEPTH = 4;
 const HARDENED_OFFSET = 0x8000_0000;
-const TRON_ADDRESS_PREFIX = 0x41;
 const BECH32_HRP: Readonly<Record<'btc' | 'ltc', string>> = { btc: 'bc', ltc: 'ltc' };
-const base58check = createBase58check(sha256);
 
 export const ADDRESS_SCHEMES: readonly AddressScheme[] = ['evm', 'tron', 'btc', 'ltc'];
 
@@ -128,11 +127,7 @@ function evmAddress(compressedPublicKey: Uint8Array): string {
 
 // Tron uses the Ethereum 20-byte key hash behind a 0x41 version byte, in base58check.
 function tronAddress(compressedPublicKey: Uint8Array): string {
-  const evmHex = evmAddress(compressedPublicKey).slice(2);
-  const payload = new Uint8Array(21);
-  payload[0] = TRON_ADDRESS_PREFIX;
-  payload.set(Buffer.from(evmHex, 'hex'), 1);
-  return base58check.encode(payload);
+  return tronAddressFromEvmHex(evmAddress(compressedPublicKey));
 }
 
 // BIP173 witness v0 program = HASH160(compressed public key).

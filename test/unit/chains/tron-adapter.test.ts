@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { privateKeyToAddress } from 'viem/accounts';
+import { privateKeyToAddress, sign } from 'viem/accounts';
 import {
   isTronAddress,
   normalizeTronAddress,
@@ -686,13 +686,61 @@ const devnetFile = fileURLToPath(new URL('../../../src-server/chains/devnet/tron
 
 interface TronDevnetHandle {
   url: string;
-  mine(n: number): Promise<unknown> | unknown;
+  faucet: { address: string; privateKey: string };
+  tokens: { USDT: string };
+  mine(n: number): Promise<number>;
   reorg(depth: number): Promise<unknown> | unknown;
   setFault(mode: 'none' | 'http429' | 'http503' | 'hang' | 'malformed'): void;
   stop(): Promise<unknown> | unknown;
 }
 
+async function devnetCall(url: string, path: string, body: Json): Promise<Json> {
+  const response = await fetch(`${url}${path}`, { method: 'POST', body: JSON.stringify(body) });
+  return (await response.json()) as Json;
+}
+
+/** Signs an unsigned java-tron transaction as TronWeb does (r‖s‖v, v = 27/28) and broadcasts it. */
+async function devnetSignAndBroadcast(url: string, tx: Json, privateKey: string): Promise<void> {
+  const key = (privateKey.startsWith('0x') ? privateKey : `0x${privateKey}`) as `0x${string}`;
+  const signature = await sign({ hash: `0x${tx.txID as string}`, privateKey: key });
+  const v = ((signature.yParity ?? 0) + 27).toString(16);
+  const answer = await devnetCall(url, '/wallet/broadcasttransaction', { ...tx, signature: [signature.r.slice(2).padStart(64, '0') + signature.s.slice(2).padStart(64, '0') + v] });
+  expect(answer).toMatchObject({ result: true });
+}
+
 describe.skipIf(!existsSync(devnetFile))('Tron adapter against the Tron devnet', () => {
+  it('detects a TRX and a USDT payment sent the way TronWeb sends them, at two requests per block', async () => {
+    const { startTronDevnet } = (await import(devnetFile)) as { startTronDevnet: (o: { blockTimeMs?: number }) => Promise<TronDevnetHandle> };
+    const devnet = await startTronDevnet({ blockTimeMs: 0 });
+    try {
+      const merchant = addr('devnet-merchant');
+      const { faucet, url } = devnet;
+      const trx = await devnetCall(url, '/wallet/createtransaction', { owner_address: faucet.address, to_address: merchant, amount: 7_000_000, visible: true });
+      await devnetSignAndBroadcast(url, trx, faucet.privateKey);
+      const trigger = await devnetCall(url, '/wallet/triggersmartcontract', {
+        owner_address: faucet.address,
+        contract_address: devnet.tokens.USDT,
+        function_selector: 'transfer(address,uint256)',
+        parameter: tronAddressToTopic(merchant) + (10_500_000n).toString(16).padStart(64, '0'),
+        fee_limit: 100_000_000,
+        call_value: 0,
+        visible: true,
+      });
+      await devnetSignAndBroadcast(url, trigger.transaction as Json, faucet.privateKey);
+      const head = await devnet.mine(1);
+
+      const adapter = createTronAdapter({ chain: 'tron', urls: [url] });
+      const result = await adapter.scanBlockRange(head, head, watchOf([merchant], [devnet.tokens.USDT]));
+      expect(result.transfers.map((t) => ({ txid: t.txid, index: t.index, from: t.from, to: t.to, token: t.tokenContract, amount: t.amount }))).toEqual([
+        { txid: trx.txID, index: -1, from: faucet.address, to: merchant, token: null, amount: 7_000_000n },
+        { txid: (trigger.transaction as Json).txID, index: 0, from: faucet.address, to: merchant, token: devnet.tokens.USDT, amount: 10_500_000n },
+      ]);
+      expect(adapter.rpcRequestCount()).toBe(2);
+    } finally {
+      await devnet.stop();
+    }
+  });
+
   it('follows the head, scans linked blocks, sees a reorg by block id, and survives faults', async () => {
     const { startTronDevnet } = (await import(devnetFile)) as { startTronDevnet: (o: { blockTimeMs?: number }) => Promise<TronDevnetHandle> };
     const devnet = await startTronDevnet({ blockTimeMs: 60_000 });
