@@ -8,7 +8,11 @@ import pino, { type Logger } from 'pino';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { startAnvil, type AnvilHandle } from './chains/devnet/anvil.ts';
 import { devnetMine, devnetPay, ensureDevnetDeployed, type DevnetInfo } from './chains/devnet/devnet.ts';
+import { TRON_DEVNET_USDT } from './chains/devnet/tron/tron-devnet-accounts.ts';
+import { startTronDevnet } from './chains/devnet/tron/tron-devnet.ts';
+import { tronDevnetPay } from './chains/devnet/tron/tron-faucet.ts';
 import { createEvmAdapter } from './chains/evm/evm-adapter.ts';
+import { createTronAdapter } from './chains/tron/tron-adapter.ts';
 import { redactRpcUrl } from './chains/evm/rpc-failover.ts';
 import type { ChainAdapter } from './chains/types.ts';
 import { ConfigError, isLoopbackHost, type KassaConfig } from './config/config.ts';
@@ -20,7 +24,7 @@ import { createPublicApp } from './http/public-app.ts';
 import { createApiKeysService } from './keys/api-keys-service.ts';
 import { getNetwork, listNetworks, resolveNetwork, type NetworkId } from './money/assets.ts';
 import { fixedRateSource } from './money/rates.ts';
-import { createPaymentIntentsService } from './payments/payment-intents-service.ts';
+import { createPaymentIntentsService, type TestNetworkBinding } from './payments/payment-intents-service.ts';
 import { openDatabase } from './storage/db.ts';
 import { createStorage, type Storage } from './storage/index.ts';
 import { createChainWatcher, type ChainWatcher } from './watch/chain-watcher.ts';
@@ -33,6 +37,8 @@ import { createWebhookEndpointsService } from './webhooks/webhook-endpoints-serv
 
 export const VERSION = '0.1.0';
 export const DEFAULT_STORE_ID = 'st_default';
+/** The chain test-mode tron intents are watched on. */
+export const TRON_DEVNET_CHAIN = 'tron-devnet';
 
 export interface StartNodeOptions {
   home: string;
@@ -99,16 +105,43 @@ async function firstAnsweringRpc(urls: string[]): Promise<string> {
  * the old chain and would stall the scan, so the watcher starts afresh at the new chain's head.
  */
 async function recogniseDevnet(storage: Storage, adapter: ChainAdapter, logger: Logger): Promise<void> {
+  const chain = adapter.chain;
   const genesis = await adapter.getBlock(0);
   if (!genesis) return;
-  const stored = storage.chains.getBlock('devnet', 0);
+  const stored = storage.chains.getBlock(chain, 0);
   if (stored && stored.hash !== genesis.hash) {
-    logger.warn({ stored: stored.hash, now: genesis.hash }, 'the devnet was reset (new genesis): scanning restarts at its head; test payments on the old devnet keep their state');
-    storage.chains.forgetChain('devnet');
+    logger.warn({ chain, stored: stored.hash, now: genesis.hash }, 'the devnet was reset (new genesis): scanning restarts at its head; test payments on the old devnet keep their state');
+    storage.chains.forgetChain(chain);
   }
   if (!stored || stored.hash !== genesis.hash) {
-    storage.chains.putBlock({ chain: 'devnet', number: 0, hash: genesis.hash, parent_hash: genesis.parentHash, time: new Date(genesis.time * 1000).toISOString() });
+    storage.chains.putBlock({ chain, number: 0, hash: genesis.hash, parent_hash: genesis.parentHash, time: new Date(genesis.time * 1000).toISOString() });
   }
+}
+
+/** The Tron devnet test mode runs on: started here, or one already running (config devnet.tron.rpcUrl). */
+interface TronDevnetBinding {
+  url: string;
+  usdt: string;
+  mine(blocks: number): Promise<void>;
+}
+
+async function startTronDevnetBinding(config: KassaConfig, logger: Logger, cleanups: (() => Promise<void> | void)[]): Promise<TronDevnetBinding> {
+  if (config.devnet.tron.rpcUrl) {
+    const url = config.devnet.tron.rpcUrl.replace(/\/+$/, '');
+    return {
+      url,
+      usdt: TRON_DEVNET_USDT,
+      async mine(blocks) {
+        const res = await fetch(`${url}/devnet/mine`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ blocks }), signal: AbortSignal.timeout(30_000) });
+        if (!res.ok) throw new Error(`tron devnet: mine answered HTTP ${res.status}`);
+      },
+    };
+  }
+  const blockTime = config.devnet.tron.blockTime ?? config.devnet.blockTime;
+  const devnet = await startTronDevnet({ port: 0, blockTimeMs: Math.round(blockTime * 1000), logger });
+  cleanups.push(() => devnet.stop());
+  logger.info({ url: devnet.url, blockTime }, 'tron devnet (java-tron HTTP API simulator) started');
+  return { url: devnet.url, usdt: devnet.tokens.USDT, mine: async (blocks) => void (await devnet.mine(blocks)) };
 }
 
 export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
@@ -189,16 +222,36 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
       adapters.set('devnet', { adapter: devnetAdapter, tokens: Object.values(devnet.tokens).map((t) => t.toLowerCase()) });
     }
 
-    // Live networks the merchant enabled. Tron and Bitcoin adapters arrive with their issues.
+    // The Tron devnet behind test-mode tron intents.
+    let tronDevnet: TronDevnetBinding | null = null;
+    const testNetworks = new Map<string, TestNetworkBinding>();
+    if (config.devnet.enabled && config.devnet.tron.enabled) {
+      tronDevnet = await startTronDevnetBinding(config, logger, cleanups);
+      const tronAdapter = createTronAdapter({ chain: TRON_DEVNET_CHAIN, urls: [tronDevnet.url], logger });
+      await recogniseDevnet(storage, tronAdapter, logger);
+      adapters.set(TRON_DEVNET_CHAIN, { adapter: tronAdapter, tokens: [tronDevnet.usdt] });
+      testNetworks.set('tron', { chain: TRON_DEVNET_CHAIN, tokens: { USDT: tronDevnet.usdt }, confirmations: config.devnet.tron.confirmations });
+    }
+
+    // Live networks the merchant enabled. The Bitcoin adapter arrives with its issue.
     const liveNetworks = new Map<string, { confirmations: number }>();
     for (const [id, netConfig] of Object.entries(config.networks)) {
       if (!netConfig?.enabled) continue;
       const network = getNetwork(id as NetworkId);
+      const rpcUrls = netConfig.rpcUrls ?? network.defaultRpcUrls;
+      if (network.family === 'tron') {
+        // Base58 is case-sensitive: Tron contracts are kept as they are.
+        adapters.set(id, {
+          adapter: createTronAdapter({ chain: id, urls: rpcUrls, apiKey: env.KASSA_TRON_API_KEY || undefined, logger }),
+          tokens: Object.values(network.assets).flatMap((a) => (a.contract ? [a.contract] : [])),
+        });
+        liveNetworks.set(id, { confirmations: netConfig.confirmations ?? network.defaultConfirmations });
+        continue;
+      }
       if (network.family !== 'evm') {
         logger.warn({ network: id }, 'live watching for this network family is not available yet; ignoring');
         continue;
       }
-      const rpcUrls = netConfig.rpcUrls ?? network.defaultRpcUrls;
       adapters.set(id, {
         adapter: createEvmAdapter({ chain: id, rpcUrls, chainId: network.chainId ?? undefined, logger }),
         tokens: Object.values(network.assets).flatMap((a) => (a.contract ? [a.contract.toLowerCase()] : [])),
@@ -214,6 +267,7 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
       logger,
       rateSources: Object.keys(config.rates).length ? [fixedRateSource(config.rates, { name: 'config' })] : [],
       devnet: () => (devnet ? { chainId: devnet.chainId, tokens: devnet.tokens, confirmations: config.devnet.confirmations } : null),
+      testNetworks: () => testNetworks,
       liveNetworks: () => liveNetworks,
       publicBaseUrl: () => publicBaseUrl,
     });
@@ -250,14 +304,17 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
     idempotencyTimer.unref();
     cleanups.push(() => clearInterval(idempotencyTimer));
 
-    const testHelpers: TestHelpersPort | null = devnet
+    const testHelpers: TestHelpersPort | null = devnet || tronDevnet
       ? {
-          pay: async ({ to, tokenContract, units }) => {
-            const { txid } = await devnetPay({ rpcUrl: devnet!.rpcUrl, from: devnet!.faucet, to: to as `0x${string}`, token: tokenContract as `0x${string}` | null, amount: units });
+          pay: async ({ chain, to, tokenContract, units }) => {
+            if (chain === TRON_DEVNET_CHAIN && tronDevnet) return tronDevnetPay({ url: tronDevnet.url, to, token: tokenContract, units });
+            if (chain !== 'devnet' || !devnet) throw new Error(`no test devnet for chain ${chain}`);
+            const { txid } = await devnetPay({ rpcUrl: devnet.rpcUrl, from: devnet.faucet, to: to as `0x${string}`, token: tokenContract as `0x${string}` | null, amount: units });
             return txid;
           },
           mine: async (chain, blocks) => {
-            await devnetMine(devnet!.rpcUrl, blocks);
+            if (chain === TRON_DEVNET_CHAIN) await tronDevnet!.mine(blocks);
+            else await devnetMine(devnet!.rpcUrl, blocks);
             const watcher = watchers.get(chain)!;
             await watcher.syncNow();
             return watcher.status().head ?? 0;
@@ -268,7 +325,9 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
           },
           chainFor: (networkId) => {
             const network = resolveNetwork(networkId);
-            return network && network.family === 'evm' ? 'devnet' : null;
+            if (!network) return null;
+            if (network.family === 'evm') return devnet ? 'devnet' : null;
+            return testNetworks.get(network.id)?.chain ?? null;
           },
         }
       : null;
@@ -319,6 +378,7 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
         uptime_s: Math.round((Date.now() - startedAt) / 1000),
         key_store: keyStore.kind,
         devnet: devnet ? { rpc_url: devnet.rpcUrl, chain_id: devnet.chainId } : null,
+        tron_devnet: tronDevnet ? { url: tronDevnet.url, usdt: tronDevnet.usdt } : null,
         networks,
       };
     };

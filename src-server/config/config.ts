@@ -35,6 +35,17 @@ export const ConfigSchema = z.strictObject({
       /** Port for the embedded anvil; 0 = any free port. */
       port: z.number().int().min(0).max(65535).default(0),
       confirmations: z.number().int().min(1).max(1000).default(2),
+      /** The Tron devnet behind test-mode `tron` intents: a java-tron HTTP API simulator (no Tron node runs here). */
+      tron: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          /** Use an already running Tron devnet (its /wallet API and /devnet/mine) instead of starting one. */
+          rpcUrl: z.url({ protocol: /^https?$/ }).optional(),
+          /** Seconds between blocks; default: devnet.blockTime. 0 = mine only on demand. */
+          blockTime: z.number().min(0).max(3600).optional(),
+          confirmations: z.number().int().min(1).max(1000).default(2),
+        })
+        .prefault({}),
     })
     .prefault({}),
   watcher: z
@@ -114,6 +125,7 @@ const ENV_KEYS: Record<string, { path: string[]; type: 'string' | 'number' | 'bo
   KASSA_DEVNET: { path: ['devnet', 'enabled'], type: 'boolean' },
   KASSA_DEVNET_RPC: { path: ['devnet', 'rpcUrl'], type: 'string' },
   KASSA_DEVNET_BLOCK_TIME: { path: ['devnet', 'blockTime'], type: 'number' },
+  KASSA_TRON_DEVNET_RPC: { path: ['devnet', 'tron', 'rpcUrl'], type: 'string' },
   KASSA_POLL_INTERVAL_MS: { path: ['watcher', 'pollIntervalMs'], type: 'number' },
   KASSA_WEBHOOKS_BLOCK_PRIVATE_TARGETS: { path: ['webhooks', 'blockPrivateTargets'], type: 'boolean' },
 };

@@ -60,6 +60,15 @@ export interface DevnetBinding {
   confirmations: number;
 }
 
+/** A devnet standing in for a non-EVM network in test mode. */
+export interface TestNetworkBinding {
+  /** The chain its watcher watches, e.g. 'tron-devnet'. */
+  chain: string;
+  /** Token contracts by asset symbol, in the chain's canonical form. */
+  tokens: Readonly<Record<string, string>>;
+  confirmations: number;
+}
+
 export interface PaymentIntentsDeps {
   storage: Storage;
   events: EventsService;
@@ -68,6 +77,8 @@ export interface PaymentIntentsDeps {
   rateSources: RateSource[];
   /** The EVM devnet test mode runs on; null when it is off. */
   devnet: () => DevnetBinding | null;
+  /** Test chains of the other families, by network id (e.g. tron → the Tron devnet); absent = no test mode there. */
+  testNetworks?: () => ReadonlyMap<string, TestNetworkBinding>;
   /** Live networks the node watches (enabled in config), with their confirmation counts. */
   liveNetworks: () => ReadonlyMap<string, { confirmations: number }>;
   publicBaseUrl: () => string;
@@ -97,7 +108,7 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
       id: p.id,
       payment_intent: p.intent_id,
       txid: p.txid,
-      log_index: family === 'evm' && p.output_index >= 0 ? p.output_index : null,
+      log_index: (family === 'evm' || family === 'tron') && p.output_index >= 0 ? p.output_index : null,
       vout: family === 'bitcoin' ? p.output_index : null,
       from: p.from_address,
       amount: formatAmount(BigInt(p.amount), decimals),
@@ -253,10 +264,14 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
       throw new PaymentInputError(400, 'parameter_invalid', 'asset', `asset: ${String(input.asset).slice(0, 20)} is not supported on ${network.id} (supported: ${Object.keys(network.assets).join(', ')})`);
     }
     if (!caller.livemode) {
-      const devnet = deps.devnet();
       if (network.id !== 'devnet' && network.family !== 'evm') {
-        throw new PaymentInputError(422, 'network_unavailable', networkParam, `${network.name} has no test devnet on this node yet; test mode runs EVM networks and "devnet"`);
+        const test = deps.testNetworks?.().get(network.id);
+        if (!test) throw new PaymentInputError(422, 'network_unavailable', networkParam, `${network.name} has no test devnet on this node (it is off or not available yet)`);
+        const contract = asset.contract === null ? null : test.tokens[asset.symbol];
+        if (contract === undefined) throw new PaymentInputError(422, 'network_unavailable', 'asset', `${asset.symbol} on ${network.id} has no devnet stand-in`);
+        return { network, asset, chain: test.chain, contract, decimals: asset.decimals, confirmations: test.confirmations };
       }
+      const devnet = deps.devnet();
       if (!devnet) throw new PaymentInputError(422, 'devnet_unavailable', networkParam, 'test mode needs the devnet, which is off on this node (started with --no-devnet)');
       const mapped = network.id === 'devnet'
         ? { chain: 'devnet' as const, contract: asset.contract === null ? null : devnet.tokens[asset.symbol as 'USDT' | 'USDC'], decimals: asset.decimals }
@@ -267,7 +282,7 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
     if (network.id === 'devnet') throw new PaymentInputError(400, 'parameter_invalid', networkParam, 'the devnet takes test keys (sk_test_…), not live ones');
     const live = deps.liveNetworks().get(network.id);
     if (!live) {
-      throw new PaymentInputError(422, 'network_disabled', networkParam, network.family === 'evm' ? `${network.id} is not enabled on this node; set networks.${network.id}.enabled in config.json` : `live ${network.name} payments are not available on this node yet (its chain adapter arrives with a later release); use an EVM network`);
+      throw new PaymentInputError(422, 'network_disabled', networkParam, network.family === 'evm' || network.family === 'tron' ? `${network.id} is not enabled on this node; set networks.${network.id}.enabled in config.json` : `live ${network.name} payments are not available on this node yet (its chain adapter arrives with a later release); use an EVM network or tron`);
     }
     const contract = asset.contract === null ? null : network.family === 'evm' ? asset.contract.toLowerCase() : asset.contract;
     return { network, asset, chain: network.id as string, contract, decimals: asset.decimals, confirmations: live.confirmations };

@@ -2,7 +2,7 @@
 // revert reasons and ABI encoding as resources/devnet/TestToken.sol (the EVM devnet's token), so a
 // watcher sees exactly the logs a real TRC-20 emits. Energy figures are flat approximations of
 // mainnet USDT costs, not metered opcodes.
-import { decodeFunctionData, encodeAbiParameters, encodeFunctionResult, keccak256 as viemKeccak, parseAbi, toHex as viemToHex } from 'viem';
+import { type Abi, type AbiParameter, decodeFunctionData, encodeAbiParameters, encodeFunctionResult, keccak256 as viemKeccak, parseAbi, toHex as viemToHex } from 'viem';
 
 export const TRC20_ABI = parseAbi([
   'constructor(string name_, string symbol_, uint8 decimals_)',
@@ -206,14 +206,14 @@ export function executeTokenCall(
 /** The ABI as java-tron's getcontract prints it (SmartContract.ABI: capitalised enum names). */
 export function tronAbiEntries(): Record<string, unknown>[] {
   const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
-  return TRC20_ABI.map((entry) => {
+  return (TRC20_ABI as Abi).map((entry) => {
     const out: Record<string, unknown> = {};
     if ('stateMutability' in entry && (entry.stateMutability === 'view' || entry.stateMutability === 'pure')) out['constant'] = true;
     if ('name' in entry) out['name'] = entry.name;
     if ('inputs' in entry && entry.inputs.length) {
       out['inputs'] = entry.inputs.map((p) => ({ ...('indexed' in p && p.indexed ? { indexed: true } : {}), name: p.name, type: p.type }));
     }
-    if ('outputs' in entry && entry.outputs.length) out['outputs'] = entry.outputs.map((p) => ({ ...(p.name ? { name: p.name } : {}), type: p.type }));
+    if ('outputs' in entry && entry.outputs.length) out['outputs'] = entry.outputs.map((p: AbiParameter) => ({ ...(p.name ? { name: p.name } : {}), type: p.type }));
     if ('stateMutability' in entry) out['stateMutability'] = capitalise(entry.stateMutability);
     out['type'] = capitalise(entry.type);
     return out;
