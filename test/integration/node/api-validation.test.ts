@@ -78,7 +78,7 @@ describe('POST /api/v1/payment-intents', () => {
     ['custom_id empty', { ...VALID, custom_id: '' }, 400, 'parameter_invalid', 'custom_id'],
     ['unknown field foo', { ...VALID, foo: 'bar' }, 400, 'parameter_unknown', 'foo'],
     ['network and method disagree', { ...VALID, network: 'bsc', method: 'polygon' }, 400, 'parameter_invalid', 'method'],
-    ['a non-EVM network in test mode', { ...VALID, network: 'tron' }, 422, 'network_unavailable', 'network'],
+    ['a network with no test devnet yet (bitcoin)', { ...VALID, network: 'bitcoin', asset: 'BTC' }, 422, 'network_unavailable', 'network'],
   ];
   it.each(cases)('%s → %i %s naming %s', async (_name, body, status, code, param) => {
     expectApiError(await api.post(INTENTS, body), status, code, param);
