@@ -124,6 +124,17 @@ export async function startTronDevnet(options: StartTronDevnetOptions = {}): Pro
       case 'none':
         break;
     }
+    // Devnet control, like anvil's evm_mine: lets a node that did not start this devnet mine on it.
+    if (path === '/devnet/mine' && req.method === 'POST') {
+      const params = await requestParams(req, url);
+      const blocks = Number(params.blocks ?? 1);
+      if (!Number.isInteger(blocks) || blocks < 1 || blocks > 1000) {
+        sendJson(res, 400, JSON.stringify({ Error: 'blocks must be a whole number from 1 to 1000' }));
+        return;
+      }
+      sendJson(res, 200, JSON.stringify({ head: await chain.mine(blocks) }));
+      return;
+    }
     const route = ROUTES[path];
     if (!route) {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
