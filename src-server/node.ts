@@ -120,7 +120,10 @@ async function recogniseDevnet(storage: Storage, adapter: ChainAdapter, logger: 
 
 /** The Tron devnet test mode runs on: started here, or one already running (config devnet.tron.rpcUrl). */
 interface TronDevnetBinding {
+  /** Where payments and mining go. */
   url: string;
+  /** Every URL of the devnet, for the watcher's failover. */
+  urls: string[];
   usdt: string;
   mine(blocks: number): Promise<void>;
 }
@@ -130,6 +133,7 @@ async function startTronDevnetBinding(config: KassaConfig, logger: Logger, clean
     const url = config.devnet.tron.rpcUrl.replace(/\/+$/, '');
     return {
       url,
+      urls: [url, ...config.devnet.tron.fallbackRpcUrls],
       usdt: TRON_DEVNET_USDT,
       async mine(blocks) {
         const res = await fetch(`${url}/devnet/mine`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ blocks }), signal: AbortSignal.timeout(30_000) });
@@ -141,7 +145,7 @@ async function startTronDevnetBinding(config: KassaConfig, logger: Logger, clean
   const devnet = await startTronDevnet({ port: 0, blockTimeMs: Math.round(blockTime * 1000), logger });
   cleanups.push(() => devnet.stop());
   logger.info({ url: devnet.url, blockTime }, 'tron devnet (java-tron HTTP API simulator) started');
-  return { url: devnet.url, usdt: devnet.tokens.USDT, mine: async (blocks) => void (await devnet.mine(blocks)) };
+  return { url: devnet.url, urls: [devnet.url], usdt: devnet.tokens.USDT, mine: async (blocks) => void (await devnet.mine(blocks)) };
 }
 
 export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
@@ -227,7 +231,7 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
     const testNetworks = new Map<string, TestNetworkBinding>();
     if (config.devnet.enabled && config.devnet.tron.enabled) {
       tronDevnet = await startTronDevnetBinding(config, logger, cleanups);
-      const tronAdapter = createTronAdapter({ chain: TRON_DEVNET_CHAIN, urls: [tronDevnet.url], logger });
+      const tronAdapter = createTronAdapter({ chain: TRON_DEVNET_CHAIN, urls: tronDevnet.urls, logger });
       await recogniseDevnet(storage, tronAdapter, logger);
       adapters.set(TRON_DEVNET_CHAIN, { adapter: tronAdapter, tokens: [tronDevnet.usdt] });
       testNetworks.set('tron', { chain: TRON_DEVNET_CHAIN, tokens: { USDT: tronDevnet.usdt }, confirmations: config.devnet.tron.confirmations });

@@ -41,6 +41,8 @@ export const ConfigSchema = z.strictObject({
           enabled: z.boolean().default(true),
           /** Use an already running Tron devnet (its /wallet API and /devnet/mine) instead of starting one. */
           rpcUrl: z.url({ protocol: /^https?$/ }).optional(),
+          /** Further URLs of that devnet, tried in order when the one before fails (failover). */
+          fallbackRpcUrls: z.array(z.url({ protocol: /^https?$/ })).default([]),
           /** Seconds between blocks; default: devnet.blockTime. 0 = mine only on demand. */
           blockTime: z.number().min(0).max(3600).optional(),
           confirmations: z.number().int().min(1).max(1000).default(2),
