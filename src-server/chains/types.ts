@@ -30,6 +30,22 @@ export interface DetectedTransfer {
   blockTime: number;
 }
 
+/** A transfer in the mempool, not yet in a block (UTXO chains detect payments at 0-conf). */
+export interface PendingTransfer {
+  txid: string;
+  /** vout. */
+  index: number;
+  /** First input's address when the backend tells it, else ''. */
+  from: string;
+  to: string;
+  tokenContract: null;
+  amount: bigint;
+  /** BIP125: the transaction signals that it may be replaced (RBF). */
+  replaceable: boolean;
+}
+
+export type TransactionState = 'mempool' | 'confirmed' | 'missing';
+
 export interface BlockRef {
   number: number;
   hash: string;
@@ -65,6 +81,13 @@ export interface ChainAdapter {
    * blocks. The number of RPC calls depends on the range, never on the size of the watch set.
    */
   scanBlockRange(from: number, to: number, watch: WatchSet): Promise<ScanResult>;
+  /**
+   * UTXO chains: transfers to watched addresses now in the mempool. Optional; chains without a
+   * public mempool (EVM via most RPCs, Tron) detect at the first block.
+   */
+  scanMempool?(watch: WatchSet): Promise<PendingTransfer[]>;
+  /** UTXO chains: where each transaction is now; 'missing' = replaced (RBF), double-spent or dropped. */
+  transactionStates?(txids: readonly string[]): Promise<Map<string, TransactionState>>;
   /** Per-URL health, for /healthz. */
   rpcHealth(): RpcEndpointHealth[];
   /** Total JSON-RPC requests sent (for metrics and the calls-per-block test). */
