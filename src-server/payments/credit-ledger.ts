@@ -1,7 +1,7 @@
 // The credit ledger: what the chain watchers report becomes payments on intents, exactly once
 // per (chain, txid, output), and every change funnels into the intent recompute.
 import type { Logger } from 'pino';
-import type { DetectedTransfer } from '../chains/types.ts';
+import type { DetectedTransfer, PendingTransfer } from '../chains/types.ts';
 import type { LedgerPort } from '../watch/chain-watcher.ts';
 import type { Storage } from '../storage/index.ts';
 import type { WatchedIntent } from '../storage/payment-intents-store.ts';
@@ -59,7 +59,11 @@ export function createCreditLedger(deps: {
           ?? storage.payments.findRevertedTwin(chain, t.txid, t.to, t.amount.toString(), t.tokenContract);
         const blockTime = new Date(t.blockTime * 1000).toISOString();
         let paymentId: string;
-        if (existing && existing.status !== 'reverted') continue; // credited already
+        if (existing && existing.status !== 'reverted') {
+          // Seen in the mempool before: now it has a block, and confirmations start counting.
+          if (existing.block_number === null) storage.payments.attachBlock({ id: existing.id, block_number: t.blockNumber, block_hash: t.blockHash, block_time: blockTime });
+          continue; // credited already
+        }
         if (existing) {
           // A reorged-out transaction mined again: the same payment comes back, never a second one.
           storage.payments.revive({ id: existing.id, output_index: t.index, block_number: t.blockNumber, block_hash: t.blockHash, block_time: blockTime });
@@ -101,12 +105,72 @@ export function createCreditLedger(deps: {
           need = storage.intents.get(p.intent_id)!.confirmations_required;
           required.set(p.intent_id, need);
         }
-        if (head - p.block_number + 1 >= need) {
+        if (head - p.block_number! + 1 >= need) {
           storage.payments.markConfirmed(p.id, ISO(now));
           touched.add(p.intent_id);
         }
       }
       for (const id of touched) recompute(id, now);
+    },
+
+    creditPending(chain: string, transfers: PendingTransfer[], now: Date): void {
+      if (transfers.length === 0) return;
+      const byAddress = new Map<string, WatchedIntent[]>();
+      for (const w of storage.intents.watchedOnChain(chain, ISO(now))) {
+        byAddress.set(w.watch_address, [...(byAddress.get(w.watch_address) ?? []), w]);
+      }
+      const touched = new Map<string, string[]>();
+      for (const t of transfers) {
+        const candidates = byAddress.get(t.to)?.filter((c) => c.token_contract === null);
+        if (!candidates?.length) continue; // what pays no intent is recorded once it is mined
+        const intent = candidates[0]!.address_mode === 'shared' ? attributeSharedTransfer(t.amount, candidates) : candidates[0];
+        if (!intent) continue;
+        const existing = storage.payments.findByKey(chain, t.txid, t.index);
+        if (existing && existing.status !== 'reverted') continue; // seen already
+        let paymentId: string;
+        if (existing) {
+          storage.payments.revivePending(existing.id);
+          paymentId = existing.id;
+        } else {
+          paymentId = newId('pay');
+          storage.payments.insert({
+            id: paymentId,
+            intent_id: intent.id,
+            chain,
+            txid: t.txid,
+            output_index: t.index,
+            from_address: t.from,
+            to_address: t.to,
+            token_contract: null,
+            amount: t.amount.toString(),
+            block_number: null,
+            block_hash: null,
+            block_time: null,
+            status: 'detected',
+            detected_at: ISO(now),
+            confirmed_at: null,
+            reverted_at: null,
+          });
+        }
+        touched.set(intent.id, [...(touched.get(intent.id) ?? []), paymentId]);
+        logger.info({ chain, txid: t.txid, intent: intent.id, amount: t.amount.toString(), replaceable: t.replaceable }, 'payment seen in the mempool');
+      }
+      for (const [intentId, detected] of touched) recompute(intentId, now, { detected, reverted: [] });
+    },
+
+    revertPending(chain: string, txids: ReadonlySet<string>, now: Date): void {
+      const touched = new Map<string, string[]>();
+      for (const p of storage.payments.pendingOnChain(chain)) {
+        if (!txids.has(p.txid)) continue;
+        storage.payments.markReverted(p.id, ISO(now));
+        touched.set(p.intent_id, [...(touched.get(p.intent_id) ?? []), p.id]);
+        logger.warn({ chain, txid: p.txid, intent: p.intent_id }, 'unconfirmed payment left the mempool (replaced, double-spent or dropped): reverted');
+      }
+      for (const [id, reverted] of touched) recompute(id, now, { detected: [], reverted });
+    },
+
+    pendingTxids(chain: string): string[] {
+      return [...new Set(storage.payments.pendingOnChain(chain).map((p) => p.txid))];
     },
 
     revertFrom(chain: string, fromBlock: number, now: Date): void {
@@ -121,6 +185,5 @@ export function createCreditLedger(deps: {
 
     afterCommit: () => events.flush(),
     afterRollback: () => events.discardPending(),
-  
   };
 }

@@ -102,7 +102,7 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
   }
 
   function serializePayment(p: PaymentRow, head: number | null, family: string, decimals: number) {
-    const confirmations = p.status === 'reverted' || head === null ? 0 : Math.max(0, head - p.block_number + 1);
+    const confirmations = p.status === 'reverted' || head === null || p.block_number === null ? 0 : Math.max(0, head - p.block_number + 1);
     return {
       object: 'payment' as const,
       id: p.id,
@@ -207,7 +207,7 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
         id: p.id,
         amount: BigInt(p.amount),
         status: p.status,
-        seenAt: new Date(Math.min(Date.parse(p.block_time), Date.parse(p.detected_at))),
+        seenAt: new Date(p.block_time === null ? Date.parse(p.detected_at) : Math.min(Date.parse(p.block_time), Date.parse(p.detected_at))),
       })),
       now,
       paidAt: row.paid_at ? new Date(row.paid_at) : null,

@@ -12,9 +12,10 @@ export interface PaymentRow {
   to_address: string;
   token_contract: string | null;
   amount: string;
-  block_number: number;
-  block_hash: string;
-  block_time: string;
+  /** The three block fields are null while the transaction waits in the mempool. */
+  block_number: number | null;
+  block_hash: string | null;
+  block_time: string | null;
   status: PaymentStatus;
   detected_at: string;
   confirmed_at: string | null;
@@ -80,6 +81,15 @@ export function createPaymentsStore(db: Db) {
   const fromBlock = db.prepare<[string, number], PaymentRow>(
     `SELECT * FROM payments WHERE chain = ? AND block_number >= ? AND status != 'reverted'`,
   );
+  const pendingOnChain = db.prepare<[string], PaymentRow>(
+    `SELECT * FROM payments WHERE chain = ? AND status = 'detected' AND block_number IS NULL`,
+  );
+  const attachBlock = db.prepare(
+    `UPDATE payments SET block_number = @block_number, block_hash = @block_hash, block_time = @block_time WHERE id = @id`,
+  );
+  const revivePending = db.prepare(
+    `UPDATE payments SET status = 'detected', block_number = NULL, block_hash = NULL, block_time = NULL, reverted_at = NULL, confirmed_at = NULL WHERE id = ?`,
+  );
   const markReverted = db.prepare(`UPDATE payments SET status = 'reverted', reverted_at = ?, confirmed_at = NULL WHERE id = ?`);
 
   return {
@@ -90,7 +100,7 @@ export function createPaymentsStore(db: Db) {
     findByKey: (chain: string, txid: string, index: number) => byKey.get(chain, txid, index) ?? null,
     findRevertedTwin: (chain: string, txid: string, to: string, amount: string, token: string | null) =>
       revertedTwin.get(chain, txid, to, amount, token) ?? null,
-    revive: (p: Pick<PaymentRow, 'id' | 'output_index' | 'block_number' | 'block_hash' | 'block_time'>) =>
+    revive: (p: { id: string; output_index: number; block_number: number; block_hash: string; block_time: string }) =>
       void revive.run(p),
     listByIntent: (intentId: string) => byIntent.all(intentId),
     /** Detected (not yet confirmed) payments in blocks at or below `maxBlock`. */
@@ -98,6 +108,12 @@ export function createPaymentsStore(db: Db) {
     markConfirmed: (id: string, at: string) => void markConfirmed.run(at, id),
     liveFromBlock: (chain: string, block: number) => fromBlock.all(chain, block),
     markReverted: (id: string, at: string) => void markReverted.run(at, id),
+    /** Payments still in the mempool (no block yet). */
+    pendingOnChain: (chain: string) => pendingOnChain.all(chain),
+    /** A mempool payment was mined. */
+    attachBlock: (p: { id: string; block_number: number; block_hash: string; block_time: string }) => void attachBlock.run(p),
+    /** A reverted payment is back in the mempool (replaced by a reorg, or rebroadcast). */
+    revivePending: (id: string) => void revivePending.run(id),
   };
 }
 export type PaymentsStore = ReturnType<typeof createPaymentsStore>;

@@ -3,7 +3,7 @@
 // the same transaction that recorded what the range held. Reorgs are found by comparing stored
 // block hashes with the chain's, and undone before scanning on.
 import type { Logger } from 'pino';
-import type { BlockRef, ChainAdapter, DetectedTransfer, WatchSet } from '../chains/types.ts';
+import type { BlockRef, ChainAdapter, DetectedTransfer, PendingTransfer, WatchSet } from '../chains/types.ts';
 import type { Storage } from '../storage/index.ts';
 
 /** What the watcher needs from the payments side; all calls run inside the watcher's transaction. */
@@ -14,6 +14,12 @@ export interface LedgerPort {
   confirmUpTo(chain: string, scannedHead: number, now: Date): void;
   /** A reorg removed blocks >= `fromBlock`: payments there become reverted; recomputes intents. */
   revertFrom(chain: string, fromBlock: number, now: Date): void;
+  /** UTXO chains: credits transfers waiting in the mempool (0-conf), once per chain/txid/vout. */
+  creditPending(chain: string, transfers: PendingTransfer[], now: Date): void;
+  /** UTXO chains: unconfirmed payments whose transactions left the mempool unmined become reverted. */
+  revertPending(chain: string, txids: ReadonlySet<string>, now: Date): void;
+  /** Txids of payments still waiting in the mempool. */
+  pendingTxids(chain: string): string[];
   /** Announces events recorded by the transaction that just committed. */
   afterCommit(): void;
   afterRollback(): void;
@@ -175,8 +181,30 @@ export function createChainWatcher(opts: ChainWatcherOptions) {
         throw err;
       }
       ledger.afterCommit();
+      if (adapter.scanMempool) await scanMempool(adapter.scanMempool.bind(adapter));
       syncedAt = now;
     }
+  }
+
+  /** UTXO chains, once caught up: payments waiting in the mempool, and those that left it unmined. */
+  async function scanMempool(scan: NonNullable<ChainAdapter['scanMempool']>): Promise<void> {
+    const now = clock();
+    const pending = await scan(buildWatchSet(now));
+    const waiting = ledger.pendingTxids(chain).filter((txid) => !pending.some((t) => t.txid === txid));
+    const states = waiting.length && adapter.transactionStates ? await adapter.transactionStates(waiting) : new Map<string, string>();
+    // 'confirmed' is left alone: the block scan attaches it (the block may be newer than our head).
+    const gone = new Set(waiting.filter((txid) => states.get(txid) === 'missing'));
+    if (pending.length === 0 && gone.size === 0) return;
+    try {
+      storage.transaction(() => {
+        ledger.creditPending(chain, pending, now);
+        if (gone.size) ledger.revertPending(chain, gone, now);
+      });
+    } catch (err) {
+      ledger.afterRollback();
+      throw err;
+    }
+    ledger.afterCommit();
   }
 
   async function tick(): Promise<void> {

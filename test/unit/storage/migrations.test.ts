@@ -206,3 +206,33 @@ describe('derivation indexes', () => {
     expect([wallet.takeNextIndex(true, 'evm'), wallet.takeNextIndex(false, 'evm'), wallet.takeNextIndex(true, 'tron'), wallet.takeNextIndex(true, 'evm')]).toEqual([0, 0, 0, 1]);
   });
 });
+
+describe('0005: mempool payments', () => {
+  it('keeps the payments of a version-4 database and lets a payment wait without a block, never confirmed', () => {
+    const db = new Database(':memory:');
+    open.push(db);
+    db.pragma('foreign_keys = ON');
+    const all = loadMigrations();
+    migrate(db, all.slice(0, 4));
+    db.exec("INSERT INTO stores (id, name, created_at) VALUES ('st_x', 'x', 'now')");
+    db.exec(
+      `INSERT INTO payment_intents (id, store_id, livemode, status, network, chain, asset, decimals, amount, currency, pay_amount,
+         receive_address, watch_address, address_scheme, address_index, confirmations_required, late_payment_policy, created_at, expires_at, monitor_until, updated_at)
+       VALUES ('pi_1', 'st_x', 0, 'pending', 'bitcoin', 'bitcoin', 'BTC', 8, '50000', 'BTC', '50000', 'bc1q', 'bc1q', 'btc', 0, 2, 'flag', 'n', 'n', 'n', 'n')`,
+    );
+    const payment = (id: string, txid: string, block: number | null, status = 'detected') =>
+      db.prepare(
+        `INSERT INTO payments (id, intent_id, chain, txid, output_index, from_address, to_address, amount, block_number, block_hash, block_time, status, detected_at)
+         VALUES (?, 'pi_1', 'bitcoin', ?, 0, '', 'bc1q', '50000', ?, ?, ?, ?, 'now')`,
+      ).run(id, txid, block, block === null ? null : 'h', block === null ? null : 't', status);
+    payment('pay_old', 'tx_old', 7);
+    migrate(db, all);
+    expect(db.prepare("SELECT id, block_number, amount FROM payments").all()).toEqual([{ id: 'pay_old', block_number: 7, amount: '50000' }]);
+    payment('pay_mempool', 'tx_new', null);
+    expect(() => payment('pay_bad', 'tx_bad', null, 'confirmed')).toThrow(/CHECK/);
+    expect(() =>
+      db.prepare("INSERT INTO payments (id, intent_id, chain, txid, output_index, from_address, to_address, amount, block_number, block_hash, block_time, status, detected_at) VALUES ('p', 'pi_1', 'bitcoin', 'tx_half', 0, '', 'bc1q', '1', 5, NULL, NULL, 'detected', 'now')").run(),
+    ).toThrow(/CHECK/);
+    expect(() => payment('pay_dup', 'tx_old', 8)).toThrow(/UNIQUE/);
+  });
+});
