@@ -23,6 +23,7 @@ import { endpointObject, previousSecretLive } from './webhook-objects.ts';
 import { liveSigningSecrets } from './webhook-endpoints-service.ts';
 
 export const RESPONSE_BODY_LIMIT = 4096;
+const PREFETCH = 64;
 
 export interface AttemptResult {
   status: number | null;
@@ -123,6 +124,8 @@ export function createWebhookDispatcher(deps: {
   const inflight = new Map<string, { endpointId: string; abort: () => void }>();
   const inflightPerEndpoint = new Map<string, number>();
   let roundRobin = 0;
+  /** Due deliveries fetched ahead per endpoint, so a busy endpoint costs one query per batch, not per delivery. */
+  const prefetched = new Map<string, WebhookDeliveryRow[]>();
   let timer: NodeJS.Timeout | null = null;
   let tickQueued = false;
   let stopped = true;
@@ -161,6 +164,7 @@ export function createWebhookDispatcher(deps: {
     const now = clock();
     const nowIso = now.toISOString();
     const endpoints = storage.webhooks.allEnabledEndpoints();
+    for (const id of prefetched.keys()) if (!endpoints.some((e) => e.id === id)) prefetched.delete(id);
     let wakeIn = config.pollIntervalMs;
     const offset = endpoints.length ? roundRobin++ % endpoints.length : 0;
     for (let i = 0; i < endpoints.length; i++) {
@@ -168,9 +172,14 @@ export function createWebhookDispatcher(deps: {
       const busy = inflightPerEndpoint.get(endpoint.id) ?? 0;
       const room = Math.min(config.perEndpointConcurrency - busy, config.concurrency - inflight.size);
       if (room > 0) {
-        // Rows in flight are still pending (that is what makes them crash-safe): fetch past them.
-        const due = storage.webhooks.dueForEndpoint(endpoint.id, nowIso, room + busy).filter((d) => !inflight.has(d.id));
-        for (const delivery of due.slice(0, room)) start(endpoint, delivery);
+        let queue = prefetched.get(endpoint.id) ?? [];
+        if (queue.length === 0) {
+          // Rows in flight are still pending (that is what makes them crash-safe): fetch past them.
+          queue = storage.webhooks.dueForEndpoint(endpoint.id, nowIso, PREFETCH + busy).filter((d) => !inflight.has(d.id));
+        }
+        for (const delivery of queue.splice(0, room)) start(endpoint, delivery);
+        if (queue.length) prefetched.set(endpoint.id, queue);
+        else prefetched.delete(endpoint.id);
       }
       // An endpoint with requests in flight ticks again when they finish; only idle ones need a timer.
       if (inflightPerEndpoint.has(endpoint.id)) continue;
@@ -269,7 +278,8 @@ export function createWebhookDispatcher(deps: {
       if (!stopped) {
         // Losing these to a power cut only means the deliveries go out again: no disk sync to wait for.
         storage.transactionWithoutSync(() => {
-          for (const { outcome } of batch) recordOutcome(outcome);
+          const endpoints = new Map<string, WebhookEndpointRow | null>();
+          for (const { outcome } of batch) recordOutcome(outcome, endpoints);
         });
         events.flush();
       }
@@ -283,7 +293,7 @@ export function createWebhookDispatcher(deps: {
   }
 
   /** Logs the attempt and moves the delivery on: succeeded, retry later, or failed; may disable the endpoint. Inside a transaction. */
-  function recordOutcome(o: Outcome): void {
+  function recordOutcome(o: Outcome, endpoints: Map<string, WebhookEndpointRow | null>): void {
     const current = storage.webhooks.getDeliveryState(o.deliveryId);
     if (!current || current.status !== 'pending') return; // the endpoint was deleted meanwhile
     const attemptNo = current.attempt_count + 1;
@@ -301,10 +311,14 @@ export function createWebhookDispatcher(deps: {
       response_truncated: o.result.truncated ? 1 : 0,
       error: o.error,
     });
-    const endpoint = storage.webhooks.getEndpoint(o.endpointId);
+    if (!endpoints.has(o.endpointId)) endpoints.set(o.endpointId, storage.webhooks.getEndpoint(o.endpointId));
+    const endpoint = endpoints.get(o.endpointId)!;
     if (o.ok) {
       storage.webhooks.finishAttempt({ id: o.deliveryId, status: 'succeeded', attempt_count: attemptNo, next_attempt_at: null, last_attempt_at: o.finishedAt.toISOString(), delivered_at: o.finishedAt.toISOString() });
-      if (endpoint?.failing_since) storage.webhooks.setFailingSince(o.endpointId, null);
+      if (endpoint?.failing_since) {
+        storage.webhooks.setFailingSince(o.endpointId, null);
+        endpoints.set(o.endpointId, { ...endpoint, failing_since: null });
+      }
       return;
     }
     const wait = retryDelayMs(attemptNo, config.retrySchedule, config.jitter);
@@ -319,9 +333,11 @@ export function createWebhookDispatcher(deps: {
     if (!endpoint) return;
     if (!endpoint.failing_since) {
       storage.webhooks.setFailingSince(o.endpointId, o.startedAt.toISOString());
+      endpoints.set(o.endpointId, { ...endpoint, failing_since: o.startedAt.toISOString() });
     } else if (endpoint.enabled === 1 && o.finishedAt.getTime() - Date.parse(endpoint.failing_since) >= config.disableAfter * 1000) {
       const disabled: WebhookEndpointRow = { ...endpoint, enabled: 0, disabled_reason: 'failing', updated_at: o.finishedAt.toISOString() };
       storage.webhooks.updateEndpoint(disabled);
+      endpoints.set(o.endpointId, disabled);
       events.record({
         type: 'webhook_endpoint.disabled',
         storeId: disabled.store_id,
