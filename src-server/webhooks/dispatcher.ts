@@ -122,7 +122,16 @@ export function createWebhookDispatcher(deps: {
   };
   /** delivery id → endpoint id and how to abort its request. */
   const inflight = new Map<string, { endpointId: string; abort: () => void }>();
-  const inflightPerEndpoint = new Map<string, number>();
+  /** Rows in `inflight` per endpoint: being sent, or sent and awaiting their outcome's commit. */
+  const heldPerEndpoint = new Map<string, number>();
+  /** Requests on the wire: the slots the concurrency limits count. */
+  const sendingPerEndpoint = new Map<string, number>();
+  let sendingTotal = 0;
+  const bump = (map: Map<string, number>, key: string, by: number) => {
+    const n = (map.get(key) ?? 0) + by;
+    if (n > 0) map.set(key, n);
+    else map.delete(key);
+  };
   let roundRobin = 0;
   /** Due deliveries fetched ahead per endpoint, so a busy endpoint costs one query per batch, not per delivery. */
   const prefetched = new Map<string, WebhookDeliveryRow[]>();
@@ -169,20 +178,19 @@ export function createWebhookDispatcher(deps: {
     const offset = endpoints.length ? roundRobin++ % endpoints.length : 0;
     for (let i = 0; i < endpoints.length; i++) {
       const endpoint = endpoints[(offset + i) % endpoints.length]!;
-      const busy = inflightPerEndpoint.get(endpoint.id) ?? 0;
-      const room = Math.min(config.perEndpointConcurrency - busy, config.concurrency - inflight.size);
+      const room = Math.min(config.perEndpointConcurrency - (sendingPerEndpoint.get(endpoint.id) ?? 0), config.concurrency - sendingTotal);
       if (room > 0) {
         let queue = prefetched.get(endpoint.id) ?? [];
         if (queue.length === 0) {
           // Rows in flight are still pending (that is what makes them crash-safe): fetch past them.
-          queue = storage.webhooks.dueForEndpoint(endpoint.id, nowIso, PREFETCH + busy).filter((d) => !inflight.has(d.id));
+          queue = storage.webhooks.dueForEndpoint(endpoint.id, nowIso, PREFETCH + (heldPerEndpoint.get(endpoint.id) ?? 0)).filter((d) => !inflight.has(d.id));
         }
         for (const delivery of queue.splice(0, room)) start(endpoint, delivery);
         if (queue.length) prefetched.set(endpoint.id, queue);
         else prefetched.delete(endpoint.id);
       }
       // An endpoint with requests in flight ticks again when they finish; only idle ones need a timer.
-      if (inflightPerEndpoint.has(endpoint.id)) continue;
+      if (heldPerEndpoint.has(endpoint.id)) continue;
       const next = storage.webhooks.nextDueForEndpoint(endpoint.id);
       if (next !== null) {
         const ms = Date.parse(next) - now.getTime();
@@ -195,14 +203,24 @@ export function createWebhookDispatcher(deps: {
   function start(endpoint: WebhookEndpointRow, delivery: WebhookDeliveryRow): void {
     const slot = { endpointId: endpoint.id, abort: () => {} };
     inflight.set(delivery.id, slot);
-    inflightPerEndpoint.set(endpoint.id, (inflightPerEndpoint.get(endpoint.id) ?? 0) + 1);
-    void attempt(endpoint, delivery, slot)
+    bump(heldPerEndpoint, endpoint.id, 1);
+    bump(sendingPerEndpoint, endpoint.id, 1);
+    sendingTotal++;
+    let sending = true;
+    // The HTTP exchange is over: its slot may carry the next request while the outcome waits for its commit.
+    const releaseSlot = () => {
+      if (!sending) return;
+      sending = false;
+      bump(sendingPerEndpoint, endpoint.id, -1);
+      sendingTotal--;
+      queueTick();
+    };
+    void attempt(endpoint, delivery, slot, releaseSlot)
       .catch((err: unknown) => logger.error({ delivery: delivery.id, err: (err as Error).message }, 'webhook attempt failed unexpectedly'))
       .finally(() => {
+        releaseSlot();
         inflight.delete(delivery.id);
-        const left = (inflightPerEndpoint.get(endpoint.id) ?? 1) - 1;
-        if (left > 0) inflightPerEndpoint.set(endpoint.id, left);
-        else inflightPerEndpoint.delete(endpoint.id);
+        bump(heldPerEndpoint, endpoint.id, -1);
         queueTick();
       });
   }
@@ -220,7 +238,7 @@ export function createWebhookDispatcher(deps: {
     return secrets;
   }
 
-  async function attempt(endpoint: WebhookEndpointRow, delivery: WebhookDeliveryRow, slot: { abort: () => void }): Promise<void> {
+  async function attempt(endpoint: WebhookEndpointRow, delivery: WebhookDeliveryRow, slot: { abort: () => void }, releaseSlot: () => void): Promise<void> {
     const startedAt = clock();
     const eventRow = storage.events.get(delivery.event_id);
     if (!eventRow) throw new Error(`event ${delivery.event_id} of delivery ${delivery.id} is missing`);
@@ -240,13 +258,14 @@ export function createWebhookDispatcher(deps: {
     }
     // Stopping mid-request: record nothing, so the row stays pending and goes out after restart.
     if (stopped) return;
+    releaseSlot();
     const ok = result!.status !== null && result!.status >= 200 && result!.status < 300;
     let error = result!.error;
     if (!ok && !error && result!.status !== null && result!.status >= 300 && result!.status < 400) error = `HTTP ${result!.status}: redirects are not followed`;
     else if (!ok && !error && result!.status !== null) error = `HTTP ${result!.status}`;
     attemptsTotal?.inc({ outcome: ok ? 'succeeded' : 'failed' });
     if (!ok) logger.info({ endpoint: endpoint.id, delivery: delivery.id, event: event.id, status: result!.status, error }, 'webhook delivery attempt failed');
-    // The slot stays taken until the outcome is committed, so the row cannot be picked up twice.
+    // The row stays in `inflight` until its outcome is committed, so it cannot be picked up twice.
     await commitOutcome({ endpointId: endpoint.id, deliveryId: delivery.id, url: endpoint.url, startedAt, finishedAt: clock(), ok, request, result: result!, error });
   }
 
