@@ -88,6 +88,11 @@ export interface ChainAdapter {
   scanMempool?(watch: WatchSet): Promise<PendingTransfer[]>;
   /** UTXO chains: where each transaction is now; 'missing' = replaced (RBF), double-spent or dropped. */
   transactionStates?(txids: readonly string[]): Promise<Map<string, TransactionState>>;
+  /**
+   * The newest block the chain itself calls final (Tron: the solidified block). Optional; a payment
+   * at or below it is confirmed whatever its confirmation count.
+   */
+  getFinalizedNumber?(): Promise<number>;
   /** Per-URL health, for /healthz. */
   rpcHealth(): RpcEndpointHealth[];
   /** Total JSON-RPC requests sent (for metrics and the calls-per-block test). */

@@ -96,7 +96,11 @@ export function createCreditLedger(deps: {
       for (const [intentId, changes] of touched) recompute(intentId, now, changes);
     },
 
-    confirmUpTo(chain: string, head: number, now: Date): void {
+    hasUnconfirmed(chain: string, head: number): boolean {
+      return storage.payments.unconfirmedUpTo(chain, head).length > 0;
+    },
+
+    confirmUpTo(chain: string, head: number, now: Date, finalized?: number): void {
       const touched = new Set<string>();
       const required = new Map<string, number>();
       for (const p of storage.payments.unconfirmedUpTo(chain, head)) {
@@ -105,7 +109,7 @@ export function createCreditLedger(deps: {
           need = storage.intents.get(p.intent_id)!.confirmations_required;
           required.set(p.intent_id, need);
         }
-        if (head - p.block_number! + 1 >= need) {
+        if (head - p.block_number! + 1 >= need || (finalized !== undefined && p.block_number! <= finalized)) {
           storage.payments.markConfirmed(p.id, ISO(now));
           touched.add(p.intent_id);
         }

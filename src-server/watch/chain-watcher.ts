@@ -11,7 +11,9 @@ export interface LedgerPort {
   /** Credits transfers to the intents watching their addresses (idempotent per chain/txid/index). */
   creditTransfers(chain: string, transfers: DetectedTransfer[], now: Date): void;
   /** Marks payments confirmed once `scannedHead` gives them enough confirmations; recomputes intents. */
-  confirmUpTo(chain: string, scannedHead: number, now: Date): void;
+  confirmUpTo(chain: string, scannedHead: number, now: Date, finalized?: number): void;
+  /** Whether payments on the chain still wait for confirmations (worth asking the chain what is final). */
+  hasUnconfirmed(chain: string, scannedHead: number): boolean;
   /** A reorg removed blocks >= `fromBlock`: payments there become reverted; recomputes intents. */
   revertFrom(chain: string, fromBlock: number, now: Date): void;
   /** UTXO chains: credits transfers waiting in the mempool (0-conf), once per chain/txid/vout. */
@@ -173,9 +175,10 @@ export function createChainWatcher(opts: ChainWatcherOptions) {
     }
     if (next > headNow) {
       // Caught up: confirmations may still advance when the head moved without new blocks to scan.
+      const finalized = adapter.getFinalizedNumber && ledger.hasUnconfirmed(chain, headNow) ? await adapter.getFinalizedNumber() : undefined;
       const now = clock();
       try {
-        storage.transaction(() => ledger.confirmUpTo(chain, headNow, now));
+        storage.transaction(() => ledger.confirmUpTo(chain, headNow, now, finalized));
       } catch (err) {
         ledger.afterRollback();
         throw err;

@@ -477,6 +477,10 @@ export function createTronAdapter(options: TronAdapterOptions): TronAdapter {
       return nowBlockNumber('/walletsolidity/getnowblock');
     },
 
+    getFinalizedNumber(): Promise<number> {
+      return nowBlockNumber('/walletsolidity/getnowblock');
+    },
+
     async getBlock(number: number): Promise<BlockRef | null> {
       if (!Number.isSafeInteger(number) || number < 0) throw new TronScanRangeError(`invalid block number ${number}`);
       return http.post('/wallet/getblockbynum', { num: number }, (json) => {

@@ -1,0 +1,279 @@
+// UtxoBackend over the Esplora REST API (Blockstream's esplora/electrs, mempool.space, their
+// Litecoin deployments, the Kassa Bitcoin devnet).
+//
+// Requests, whatever the number of watched addresses:
+//   tip:                 GET /blocks/tip/height                       1
+//   a block's transactions: GET /block-height/:h + GET /block/:hash/raw   2 per block
+//   a header:            GET /block-height/:h + GET /block/:hash/header   2 per block
+//   transaction states:  GET /tx/:txid/status                          1 per txid (404 = missing)
+//
+// Mempool (0-conf detection). Esplora has no "what is new" feed, so there are three ways to look:
+//   /mempool/recent                     1 request, but only the last 10 transactions: at a few
+//                                       transactions a second, anything older than ~3 s between
+//                                       two polls is never seen. Lossy; not used.
+//   /address/:addr/txs/mempool          1 per watched address per scan: exact, tiny answers, but
+//                                       O(addresses).
+//   /mempool/txids + /tx/:txid          1 per scan + 1 per transaction new since the last scan
+//                                       (fetched once, outputs kept until it leaves the mempool):
+//                                       independent of the watch set, but the txid list is the whole
+//                                       mempool (~65 bytes a transaction: 2 MB for 30,000) and
+//                                       Bitcoin sees ~5 new transactions a second.
+// Hybrid: up to `addressQueryLimit` watched addresses (default 20 — a desktop shop's open invoices)
+// per address; above it the txid diff, at most `maxTxFetchesPerScan` (default 100) /tx requests a
+// scan, newest first, the rest on the next scans. Crossing from per-address to txid diff does one
+// more per-address pass, so nothing paid in between is missed. At start-up with a large watch set
+// a mempool larger than one scan's budget is not back-filled (found at its first block instead).
+// test/unit/chains/bitcoin-adapter.test.ts measures both modes.
+import type { PendingTransfer, RpcEndpointHealth, TransactionState } from '../types.ts';
+import { type ChainLogger, silentLogger } from '../evm/chain-logger.ts';
+import { parseJsonKeepingAmounts, satsFromInteger } from './json-amounts.ts';
+import type { UtxoNetwork } from './networks.ts';
+import { parseRawBlock, parseRawHeader } from './raw-block.ts';
+import {
+  assertTxids,
+  mapWithConcurrency,
+  MempoolTxCache,
+  pendingTransfersOf,
+  TXID_PATTERN,
+  type UtxoBackend,
+  type UtxoBlock,
+  type UtxoBlockHeader,
+  type UtxoTransaction,
+  type WatchedScripts,
+} from './utxo-backend.ts';
+import {
+  createUtxoHttp,
+  failIfServerError,
+  type HttpAnswer,
+  httpStatusError,
+  type UtxoHttp,
+  UtxoMalformedResponseError,
+  type BasicAuth,
+} from './utxo-http.ts';
+
+export interface EsploraBackendOptions {
+  chain: string;
+  network: UtxoNetwork;
+  /** Esplora API base URLs, e.g. https://blockstream.info/api, tried in this order. */
+  urls: readonly string[];
+  auth?: BasicAuth;
+  logger?: ChainLogger;
+  /** Per HTTP request, per URL. Default 15 s. */
+  timeoutMs?: number;
+  cooldownMs?: number;
+  /** Requests in flight at once (per-address and per-transaction mempool lookups, states). Default 4. */
+  maxConcurrentRequests?: number;
+  /** Up to this many watched addresses the mempool is read per address. Default 20. */
+  mempoolAddressQueryLimit?: number;
+  /** Most /tx/:txid requests one mempool scan makes. Default 100. */
+  maxMempoolTxFetchesPerScan?: number;
+}
+
+export interface EsploraBackend extends UtxoBackend {
+  readonly kind: 'esplora';
+  /** How the last mempool scan looked: per address, or by txid diff. */
+  lastMempoolMode(): 'addresses' | 'txids' | null;
+}
+
+const AMOUNT_KEYS: ReadonlySet<string> = new Set(['value']);
+const HASH_PATTERN = /^[0-9a-f]{64}$/;
+
+function malformed(message: string): never {
+  throw new UtxoMalformedResponseError(message);
+}
+
+function asObject(value: unknown, what: string): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) malformed(`${what} is not an object`);
+  return value as Record<string, unknown>;
+}
+
+function asArray(value: unknown, what: string): unknown[] {
+  if (!Array.isArray(value)) malformed(`${what} is not an array`);
+  return value;
+}
+
+function text(answer: HttpAnswer): string {
+  return answer.body.toString('utf8').trim();
+}
+
+/** 2xx or a thrown endpoint failure; 404 handled by callers that expect it. */
+function requireOk(answer: HttpAnswer): void {
+  failIfServerError(answer);
+  if (answer.status < 200 || answer.status >= 300) throw httpStatusError(answer);
+}
+
+function json(answer: HttpAnswer, what: string): unknown {
+  requireOk(answer);
+  try {
+    return parseJsonKeepingAmounts(answer.body.toString('utf8'), AMOUNT_KEYS);
+  } catch {
+    return malformed(`${what} is not JSON: ${JSON.stringify(answer.body.toString('utf8', 0, 60))}`);
+  }
+}
+
+/** An Esplora transaction object (/tx/:txid, /address/:a/txs/mempool) in the backend shape. */
+export function parseEsploraTransaction(raw: unknown): UtxoTransaction {
+  const tx = asObject(raw, 'transaction');
+  const txid = typeof tx.txid === 'string' && TXID_PATTERN.test(tx.txid) ? tx.txid : malformed('transaction has no txid');
+  const vin = asArray(tx.vin, `transaction ${txid} vin`).map((input) => asObject(input, `transaction ${txid} input`));
+  const vout = asArray(tx.vout, `transaction ${txid} vout`);
+  const firstPrevout = vin[0]?.prevout;
+  const fromAddress = firstPrevout && typeof firstPrevout === 'object' ? (firstPrevout as { scriptpubkey_address?: unknown }).scriptpubkey_address : undefined;
+  return {
+    txid,
+    coinbase: vin.some((input) => input.is_coinbase === true),
+    replaceable: vin.some((input) => typeof input.sequence === 'number' && input.sequence < 0xffff_fffe),
+    from: typeof fromAddress === 'string' ? fromAddress : '',
+    outputs: vout.map((item, index) => {
+      const output = asObject(item, `transaction ${txid} output ${index}`);
+      if (typeof output.scriptpubkey !== 'string' || !/^[0-9a-fA-F]*$/.test(output.scriptpubkey)) malformed(`transaction ${txid} output ${index} has no scriptpubkey`);
+      if (typeof output.value !== 'string') malformed(`transaction ${txid} output ${index} has no value`);
+      return { vout: index, script: output.scriptpubkey.toLowerCase(), value: satsFromInteger(output.value) };
+    }),
+  };
+}
+
+export function createEsploraBackend(options: EsploraBackendOptions): EsploraBackend {
+  const logger = options.logger ?? silentLogger;
+  const http: UtxoHttp = createUtxoHttp({
+    chain: options.chain,
+    service: 'Esplora',
+    urls: options.urls,
+    auth: options.auth,
+    timeoutMs: options.timeoutMs,
+    cooldownMs: options.cooldownMs,
+    logger,
+  });
+  const concurrency = Math.max(1, options.maxConcurrentRequests ?? 4);
+  const addressQueryLimit = Math.max(0, options.mempoolAddressQueryLimit ?? 20);
+  const mempool = new MempoolTxCache(options.maxMempoolTxFetchesPerScan ?? 100);
+  let lastMode: 'addresses' | 'txids' | null = null;
+  let reportedSkip = false;
+
+  const get = <T>(route: string, path: string, interpret: (answer: HttpAnswer) => T, accept = '*/*') =>
+    http.request(route, path, { method: 'GET', accept }, interpret);
+
+  async function blockHashAt(height: number): Promise<string | null> {
+    return get('/block-height/:height', `/block-height/${height}`, (answer) => {
+      if (answer.status === 404) return null;
+      requireOk(answer);
+      const hash = text(answer).toLowerCase();
+      return HASH_PATTERN.test(hash) ? hash : malformed(`/block-height/${height} answered ${JSON.stringify(hash.slice(0, 70))}`);
+    });
+  }
+
+  async function blockHeader(hash: string, height: number): Promise<UtxoBlockHeader | null> {
+    return get('/block/:hash/header', `/block/${hash}/header`, (answer) => {
+      if (answer.status === 404) return null;
+      requireOk(answer);
+      const hex = text(answer);
+      if (!/^[0-9a-fA-F]{160}$/.test(hex)) malformed(`header of ${hash} is not 80 bytes of hex`);
+      return parseRawHeader(Buffer.from(hex, 'hex'), hash, height);
+    });
+  }
+
+  async function block(hash: string, height: number): Promise<UtxoBlock | null> {
+    return get(
+      '/block/:hash/raw',
+      `/block/${hash}/raw`,
+      (answer) => {
+        if (answer.status === 404) return null;
+        requireOk(answer);
+        return parseRawBlock(answer.body, options.network, hash, height);
+      },
+      'application/octet-stream',
+    );
+  }
+
+  /** /address/:addr/txs/mempool for each watched address: every pending transfer to them. */
+  async function mempoolByAddress(watched: WatchedScripts): Promise<PendingTransfer[]> {
+    const addresses = [...new Set(watched.values())];
+    const lists = await mapWithConcurrency(addresses, concurrency, (address) =>
+      get('/address/:address/txs/mempool', `/address/${encodeURIComponent(address)}/txs/mempool`, (answer) =>
+        asArray(json(answer, `mempool transactions of ${address}`), `mempool transactions of ${address}`).map(parseEsploraTransaction),
+      ),
+    );
+    const transfers = new Map<string, PendingTransfer>();
+    for (const tx of lists.flat()) {
+      for (const transfer of pendingTransfersOf(tx, watched)) transfers.set(`${transfer.txid}:${transfer.index}`, transfer);
+    }
+    return [...transfers.values()];
+  }
+
+  /** /mempool/txids, then /tx/:txid for transactions not seen before (see the file comment). */
+  async function mempoolByTxidDiff(watched: WatchedScripts): Promise<PendingTransfer[]> {
+    const txids = await get('/mempool/txids', '/mempool/txids', (answer) => {
+      const list = asArray(json(answer, 'mempool txids'), 'mempool txids');
+      if (list.some((txid) => typeof txid !== 'string' || !TXID_PATTERN.test(txid))) malformed('mempool txids holds a non-txid');
+      return list as string[];
+    });
+    const toFetch = mempool.reconcile(txids);
+    if (mempool.skippedAtStartup > 0 && !reportedSkip) {
+      reportedSkip = true;
+      logger.info(
+        { chain: options.chain, skipped: mempool.skippedAtStartup },
+        'mempool backlog at start-up not fetched; payments already in it are found at their first block',
+      );
+    }
+    await mapWithConcurrency(toFetch, concurrency, async (txid) => {
+      const tx = await get('/tx/:txid', `/tx/${txid}`, (answer) => (answer.status === 404 ? null : parseEsploraTransaction(json(answer, `transaction ${txid}`))));
+      if (tx && tx.txid !== txid) malformed(`asked for transaction ${txid}, got ${tx.txid}`);
+      mempool.store(txid, tx);
+    });
+    return mempool.transfers(watched);
+  }
+
+  return {
+    kind: 'esplora',
+
+    tipHeight(): Promise<number> {
+      return get('/blocks/tip/height', '/blocks/tip/height', (answer) => {
+        requireOk(answer);
+        const height = Number(text(answer));
+        return Number.isSafeInteger(height) && height >= 0 ? height : malformed(`tip height is ${JSON.stringify(text(answer).slice(0, 40))}`);
+      });
+    },
+
+    blockHashAt,
+    blockHeader,
+    block,
+
+    async mempoolTransfers(watched: WatchedScripts): Promise<PendingTransfer[]> {
+      if (watched.size === 0) return [];
+      const addressCount = new Set(watched.values()).size;
+      if (addressCount <= addressQueryLimit) {
+        lastMode = 'addresses';
+        mempool.reset();
+        return mempoolByAddress(watched);
+      }
+      const crossing = lastMode === 'addresses';
+      lastMode = 'txids';
+      const diff = await mempoolByTxidDiff(watched);
+      if (!crossing) return diff;
+      // What arrived since the last per-address scan may sit in the backlog the diff skipped.
+      const byAddress = await mempoolByAddress(watched);
+      const merged = new Map(diff.map((t) => [`${t.txid}:${t.index}`, t]));
+      for (const t of byAddress) merged.set(`${t.txid}:${t.index}`, t);
+      return [...merged.values()];
+    },
+
+    async transactionStates(txids: readonly string[]): Promise<Map<string, TransactionState>> {
+      assertTxids(txids);
+      const unique = [...new Set(txids)];
+      const states = await mapWithConcurrency(unique, concurrency, (txid) =>
+        get('/tx/:txid/status', `/tx/${txid}/status`, (answer): TransactionState => {
+          if (answer.status === 404) return 'missing';
+          const status = asObject(json(answer, `status of ${txid}`), `status of ${txid}`);
+          if (typeof status.confirmed !== 'boolean') malformed(`status of ${txid} has no confirmed flag`);
+          return status.confirmed ? 'confirmed' : 'mempool';
+        }),
+      );
+      return new Map(unique.map((txid, i) => [txid, states[i] as TransactionState]));
+    },
+
+    lastMempoolMode: () => lastMode,
+    health: (): RpcEndpointHealth[] => http.health(),
+    requestCount: () => http.requestCount(),
+    requestCountsByRoute: () => http.requestCountsByRoute(),
+  };
+}
