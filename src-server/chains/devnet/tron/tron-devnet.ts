@@ -96,6 +96,9 @@ export async function startTronDevnet(options: StartTronDevnetOptions = {}): Pro
   if (!Number.isFinite(blockTimeMs) || blockTimeMs < 0) throw new RangeError(`blockTimeMs must be >= 0, got ${blockTimeMs}`);
 
   const chain = new TronChain({ logger });
+  // A real network is never at genesis, and wallets (TronWeb's local builder) cannot reference block
+  // 0, whose header java-tron prints without a number: start at block 1.
+  await chain.mine(1);
   let fault: TronDevnetFault = 'none';
   let counts: Record<string, number> = {};
   const hanging = new Set<ServerResponse>();
