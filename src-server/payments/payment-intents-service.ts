@@ -266,7 +266,7 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
     if (!caller.livemode) {
       if (network.id !== 'devnet' && network.family !== 'evm') {
         const test = deps.testNetworks?.().get(network.id);
-        if (!test) throw new PaymentInputError(422, 'network_unavailable', networkParam, `${network.name} has no test devnet on this node (it is off or not available yet)`);
+        if (!test) throw new PaymentInputError(422, 'network_unavailable', networkParam, `${networkParam}: ${network.name} has no test devnet on this node (it is off or not available yet)`);
         const contract = asset.contract === null ? null : test.tokens[asset.symbol];
         if (contract === undefined) throw new PaymentInputError(422, 'network_unavailable', 'asset', `${asset.symbol} on ${network.id} has no devnet stand-in`);
         return { network, asset, chain: test.chain, contract, decimals: asset.decimals, confirmations: test.confirmations };

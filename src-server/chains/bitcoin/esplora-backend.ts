@@ -5,7 +5,7 @@
 //   tip:                 GET /blocks/tip/height                       1
 //   a block's transactions: GET /block-height/:h + GET /block/:hash/raw   2 per block
 //   a header:            GET /block-height/:h + GET /block/:hash/header   2 per block
-//   transaction states:  GET /tx/:txid/status                          1 per txid (404 = missing)
+//   transaction states:  GET /tx/:txid                                 1 per txid (404 = missing)
 //
 // Mempool (0-conf detection). Esplora has no "what is new" feed, so there are three ways to look:
 //   /mempool/recent                     1 request, but only the last 10 transactions: at a few
@@ -216,7 +216,13 @@ export function createEsploraBackend(options: EsploraBackendOptions): EsploraBac
       );
     }
     await mapWithConcurrency(toFetch, concurrency, async (txid) => {
-      const tx = await get('/tx/:txid', `/tx/${txid}`, (answer) => (answer.status === 404 ? null : parseEsploraTransaction(json(answer, `transaction ${txid}`))));
+      const tx = await get('/tx/:txid', `/tx/${txid}`, (answer) => {
+        if (answer.status === 404) return null; // left the mempool between the list and now
+        const body = json(answer, `transaction ${txid}`);
+        // Mined between the list and now: the block scan credits it.
+        if ((body as { status?: { confirmed?: unknown } } | null)?.status?.confirmed === true) return null;
+        return parseEsploraTransaction(body);
+      });
       if (tx && tx.txid !== txid) malformed(`asked for transaction ${txid}, got ${tx.txid}`);
       mempool.store(txid, tx);
     });
@@ -260,12 +266,16 @@ export function createEsploraBackend(options: EsploraBackendOptions): EsploraBac
     async transactionStates(txids: readonly string[]): Promise<Map<string, TransactionState>> {
       assertTxids(txids);
       const unique = [...new Set(txids)];
+      // /tx/:txid, not /tx/:txid/status: electrs answers the latter {"confirmed":false} for any
+      // txid it cannot place in a block, known or not, so it cannot tell 'mempool' from 'missing'.
       const states = await mapWithConcurrency(unique, concurrency, (txid) =>
-        get('/tx/:txid/status', `/tx/${txid}/status`, (answer): TransactionState => {
-          if (answer.status === 404) return 'missing';
-          const status = asObject(json(answer, `status of ${txid}`), `status of ${txid}`);
-          if (typeof status.confirmed !== 'boolean') malformed(`status of ${txid} has no confirmed flag`);
-          return status.confirmed ? 'confirmed' : 'mempool';
+        get('/tx/:txid', `/tx/${txid}`, (answer): TransactionState => {
+          if (answer.status === 404) return 'missing'; // neither in a block nor in its mempool
+          const tx = asObject(json(answer, `transaction ${txid}`), `transaction ${txid}`);
+          if (tx.txid !== txid) malformed(`asked for transaction ${txid}, got ${String(tx.txid)}`);
+          const confirmed = (tx.status as { confirmed?: unknown } | undefined)?.confirmed;
+          if (typeof confirmed !== 'boolean') malformed(`transaction ${txid} has no status.confirmed`);
+          return confirmed ? 'confirmed' : 'mempool';
         }),
       );
       return new Map(unique.map((txid, i) => [txid, states[i] as TransactionState]));
