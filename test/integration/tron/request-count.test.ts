@@ -114,6 +114,7 @@ describe('flat request count per block on Tron', () => {
     const manyRange = await requestsForRange(5);
 
     const report = `with ${SMALL}: ${JSON.stringify(few)} + range ${JSON.stringify(fewRange)}; with ${SMALL + LARGE}: ${JSON.stringify(many)} + range ${JSON.stringify(manyRange)}`;
+    console.log(`tron requests per scanned block, ${report}`);
     // Path by path, block by block: identical.
     expect(many, report).toEqual(few);
     expect(manyRange, report).toEqual(fewRange);
