@@ -27,6 +27,9 @@ export interface LedgerPort {
   afterRollback(): void;
 }
 
+/** Consecutive scans a mempool transaction must be missing before its payment is reverted. */
+const MISSING_SCANS_BEFORE_REVERT = 2;
+
 export interface ChainWatcherOptions {
   chain: string;
   adapter: ChainAdapter;
@@ -66,12 +69,15 @@ export function createChainWatcher(opts: ChainWatcherOptions) {
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   let stopped = true;
+  /** Mempool payments' txids reported missing in consecutive scans. */
+  const missingStreak = new Map<string, number>();
   // Set by stop(): a tick in progress finishes its current range and returns.
   let stopRequested = false;
 
-  function buildWatchSet(now: Date): WatchSet {
-    const rows = storage.intents.watchedOnChain(chain, now.toISOString());
-    watchedCount = rows.length;
+  function buildWatchSet(now: Date, awaitingPaymentOnly = false): WatchSet {
+    let rows = storage.intents.watchedOnChain(chain, now.toISOString());
+    if (awaitingPaymentOnly) rows = rows.filter((r) => r.status === 'pending' || r.status === 'confirming');
+    else watchedCount = rows.length;
     const addresses = new Set<string>();
     let native = false;
     for (const r of rows) {
@@ -192,11 +198,23 @@ export function createChainWatcher(opts: ChainWatcherOptions) {
   /** UTXO chains, once caught up: payments waiting in the mempool, and those that left it unmined. */
   async function scanMempool(scan: NonNullable<ChainAdapter['scanMempool']>): Promise<void> {
     const now = clock();
-    const pending = await scan(buildWatchSet(now));
+    // Late payments to expired intents are caught at their block; the mempool is for what is awaited.
+    const pending = await scan(buildWatchSet(now, true));
     const waiting = ledger.pendingTxids(chain).filter((txid) => !pending.some((t) => t.txid === txid));
     const states = waiting.length && adapter.transactionStates ? await adapter.transactionStates(waiting) : new Map<string, string>();
-    // 'confirmed' is left alone: the block scan attaches it (the block may be newer than our head).
-    const gone = new Set(waiting.filter((txid) => states.get(txid) === 'missing'));
+    // A lagging fallback endpoint may not know a transaction yet: only twice 'missing' in a row
+    // reverts. 'confirmed' is left alone: the block scan attaches it (its block may be past our head).
+    const gone = new Set<string>();
+    for (const txid of waiting) {
+      if (states.get(txid) !== 'missing') {
+        missingStreak.delete(txid);
+        continue;
+      }
+      const streak = (missingStreak.get(txid) ?? 0) + 1;
+      missingStreak.set(txid, streak);
+      if (streak >= MISSING_SCANS_BEFORE_REVERT) gone.add(txid);
+    }
+    for (const txid of missingStreak.keys()) if (!waiting.includes(txid)) missingStreak.delete(txid);
     if (pending.length === 0 && gone.size === 0) return;
     try {
       storage.transaction(() => {

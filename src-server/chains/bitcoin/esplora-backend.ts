@@ -2,28 +2,25 @@
 // Litecoin deployments, the Kassa Bitcoin devnet).
 //
 // Requests, whatever the number of watched addresses:
-//   tip:                 GET /blocks/tip/height                       1
-//   a block's transactions: GET /block-height/:h + GET /block/:hash/raw   2 per block
-//   a header:            GET /block-height/:h + GET /block/:hash/header   2 per block
-//   transaction states:  GET /tx/:txid                                 1 per txid (404 = missing)
+//   tip                     GET /blocks/tip/height                           1
+//   a block's transactions  GET /block-height/:h + GET /block/:hash/raw      2 per block
+//   a header                GET /block-height/:h + GET /block/:hash/header   2 per block
+//   transaction states      GET /tx/:txid                                    1 per txid (404 = missing)
 //
-// Mempool (0-conf detection). Esplora has no "what is new" feed, so there are three ways to look:
-//   /mempool/recent                     1 request, but only the last 10 transactions: at a few
-//                                       transactions a second, anything older than ~3 s between
-//                                       two polls is never seen. Lossy; not used.
-//   /address/:addr/txs/mempool          1 per watched address per scan: exact, tiny answers, but
-//                                       O(addresses).
-//   /mempool/txids + /tx/:txid          1 per scan + 1 per transaction new since the last scan
-//                                       (fetched once, outputs kept until it leaves the mempool):
-//                                       independent of the watch set, but the txid list is the whole
-//                                       mempool (~65 bytes a transaction: 2 MB for 30,000) and
-//                                       Bitcoin sees ~5 new transactions a second.
-// Hybrid: up to `addressQueryLimit` watched addresses (default 20 — a desktop shop's open invoices)
-// per address; above it the txid diff, at most `maxTxFetchesPerScan` (default 100) /tx requests a
-// scan, newest first, the rest on the next scans. Crossing from per-address to txid diff does one
-// more per-address pass, so nothing paid in between is missed. At start-up with a large watch set
-// a mempool larger than one scan's budget is not back-filled (found at its first block instead).
-// test/unit/chains/bitcoin-adapter.test.ts measures both modes.
+// Mempool (0-conf detection). Esplora has no "what is new" feed; three ways to look:
+//   /mempool/recent             1 request, but only the last 10 transactions: at a few a second,
+//                               anything older than ~3 s at poll time is never seen. Lossy; unused.
+//   /address/:addr/txs/mempool  1 per watched address per scan: exact, tiny answers, O(addresses).
+//   /mempool/txids + /tx/:txid  1 per scan + 1 per transaction new since the last scan (fetched
+//                               once, its outputs kept until it leaves the mempool): independent
+//                               of the watch set, but the list is the whole mempool (~65 bytes a
+//                               transaction, 2 MB for 30,000) and Bitcoin sees ~5 new a second.
+// Hybrid: up to `mempoolAddressQueryLimit` watched addresses (default 20, a desktop shop's open
+// invoices) per address; above it the txid diff, at most `maxMempoolTxFetchesPerScan` (default
+// 100) /tx requests a scan, newest first, the rest on the next scans. Crossing from per-address to
+// the diff does one more per-address pass, so nothing paid in between is missed. At start-up with
+// a large watch set, a mempool bigger than one scan's budget is not back-filled (those payments
+// are found at their first block). test/unit/chains/bitcoin-adapter.test.ts measures both modes.
 import type { PendingTransfer, RpcEndpointHealth, TransactionState } from '../types.ts';
 import { type ChainLogger, silentLogger } from '../evm/chain-logger.ts';
 import { parseJsonKeepingAmounts, satsFromInteger } from './json-amounts.ts';
