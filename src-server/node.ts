@@ -13,6 +13,9 @@ import { startTronDevnet } from './chains/devnet/tron/tron-devnet.ts';
 import { tronDevnetPay } from './chains/devnet/tron/tron-faucet.ts';
 import { createEvmAdapter } from './chains/evm/evm-adapter.ts';
 import { createTronAdapter } from './chains/tron/tron-adapter.ts';
+import { createUtxoAdapter } from './chains/bitcoin/utxo-adapter.ts';
+import type { UtxoNetwork } from './chains/bitcoin/networks.ts';
+import { startBitcoinDevnet } from './chains/devnet/bitcoin/bitcoin-devnet.ts';
 import { redactRpcUrl } from './chains/evm/rpc-failover.ts';
 import type { ChainAdapter } from './chains/types.ts';
 import { ConfigError, isLoopbackHost, type KassaConfig } from './config/config.ts';
@@ -128,6 +131,48 @@ interface TronDevnetBinding {
   mine(blocks: number): Promise<void>;
 }
 
+/** A Bitcoin-family devnet test mode runs on: started here, or one already running. */
+interface UtxoDevnetBinding {
+  network: UtxoNetwork;
+  url: string;
+  urls: string[];
+  pay(to: string, sats: bigint): Promise<string>;
+  mine(blocks: number): Promise<void>;
+}
+
+const UTXO_DEVNET_DEFAULT_BLOCK_TIME_S = 10;
+
+async function startUtxoDevnetBinding(network: UtxoNetwork, config: KassaConfig, logger: Logger, cleanups: (() => Promise<void> | void)[]): Promise<UtxoDevnetBinding> {
+  const cfg = config.devnet[network];
+  if (cfg.rpcUrl) {
+    const url = cfg.rpcUrl.replace(/\/+$/, '');
+    const control = async (path: string, body: unknown) => {
+      const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
+      const json = (await res.json().catch(() => ({}))) as { txid?: string; error?: string };
+      if (!res.ok) throw new Error(`${network} devnet: ${path} answered HTTP ${res.status}: ${json.error ?? ''}`);
+      return json;
+    };
+    return {
+      network,
+      url,
+      urls: [url, ...cfg.fallbackRpcUrls],
+      pay: async (to, sats) => (await control('/devnet/pay', { to, amountSats: sats.toString() })).txid!,
+      mine: async (blocks) => void (await control('/devnet/mine', { blocks })),
+    };
+  }
+  const blockTime = cfg.blockTime ?? UTXO_DEVNET_DEFAULT_BLOCK_TIME_S;
+  const devnet = await startBitcoinDevnet({ network, blockTimeMs: Math.round(blockTime * 1000), logger });
+  cleanups.push(() => devnet.stop());
+  logger.info({ network, url: devnet.url, blockTime }, `${network} devnet (Esplora + bitcoind RPC simulator) started`);
+  return {
+    network,
+    url: devnet.url,
+    urls: [devnet.url],
+    pay: async (to, sats) => (await devnet.pay({ to, amountSats: sats })).txid,
+    mine: async (blocks) => void (await devnet.mine(blocks)),
+  };
+}
+
 async function startTronDevnetBinding(config: KassaConfig, logger: Logger, cleanups: (() => Promise<void> | void)[]): Promise<TronDevnetBinding> {
   if (config.devnet.tron.rpcUrl) {
     const url = config.devnet.tron.rpcUrl.replace(/\/+$/, '');
@@ -237,7 +282,26 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
       testNetworks.set('tron', { chain: TRON_DEVNET_CHAIN, tokens: { USDT: tronDevnet.usdt }, confirmations: config.devnet.tron.confirmations });
     }
 
-    // Live networks the merchant enabled. The Bitcoin adapter arrives with its issue.
+    // Bitcoin and Litecoin devnets behind test-mode btc/ltc intents.
+    const utxoDevnets = new Map<string, UtxoDevnetBinding>();
+    for (const network of ['bitcoin', 'litecoin'] as const) {
+      if (!config.devnet.enabled || !config.devnet[network].enabled) continue;
+      const binding = await startUtxoDevnetBinding(network, config, logger, cleanups);
+      const chain = `${network}-devnet`;
+      const backend = config.devnet[network].backend;
+      const adapter = createUtxoAdapter({
+        chain,
+        network,
+        backend: backend === 'bitcoind' ? { kind: 'bitcoind', urls: binding.urls.map((u) => `${u}/rpc`) } : { kind: 'esplora', urls: binding.urls },
+        logger,
+      });
+      await recogniseDevnet(storage, adapter, logger);
+      adapters.set(chain, { adapter, tokens: [] });
+      utxoDevnets.set(chain, binding);
+      testNetworks.set(network, { chain, tokens: {}, confirmations: config.devnet[network].confirmations });
+    }
+
+    // Live networks the merchant enabled.
     const liveNetworks = new Map<string, { confirmations: number }>();
     for (const [id, netConfig] of Object.entries(config.networks)) {
       if (!netConfig?.enabled) continue;
@@ -252,8 +316,13 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
         liveNetworks.set(id, { confirmations: netConfig.confirmations ?? network.defaultConfirmations });
         continue;
       }
-      if (network.family !== 'evm') {
-        logger.warn({ network: id }, 'live watching for this network family is not available yet; ignoring');
+      if (network.family === 'bitcoin') {
+        const backend = netConfig.backend ?? 'esplora';
+        adapters.set(id, {
+          adapter: createUtxoAdapter({ chain: id, network: id as UtxoNetwork, backend: backend === 'bitcoind' ? { kind: 'bitcoind', urls: rpcUrls } : { kind: 'esplora', urls: rpcUrls }, logger }),
+          tokens: [],
+        });
+        liveNetworks.set(id, { confirmations: netConfig.confirmations ?? network.defaultConfirmations });
         continue;
       }
       adapters.set(id, {
@@ -308,16 +377,19 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
     idempotencyTimer.unref();
     cleanups.push(() => clearInterval(idempotencyTimer));
 
-    const testHelpers: TestHelpersPort | null = devnet || tronDevnet
+    const testHelpers: TestHelpersPort | null = devnet || testNetworks.size
       ? {
           pay: async ({ chain, to, tokenContract, units }) => {
             if (chain === TRON_DEVNET_CHAIN && tronDevnet) return tronDevnetPay({ url: tronDevnet.url, to, token: tokenContract, units });
+            const utxo = utxoDevnets.get(chain);
+            if (utxo) return utxo.pay(to, units);
             if (chain !== 'devnet' || !devnet) throw new Error(`no test devnet for chain ${chain}`);
             const { txid } = await devnetPay({ rpcUrl: devnet.rpcUrl, from: devnet.faucet, to: to as `0x${string}`, token: tokenContract as `0x${string}` | null, amount: units });
             return txid;
           },
           mine: async (chain, blocks) => {
             if (chain === TRON_DEVNET_CHAIN) await tronDevnet!.mine(blocks);
+            else if (utxoDevnets.has(chain)) await utxoDevnets.get(chain)!.mine(blocks);
             else await devnetMine(devnet!.rpcUrl, blocks);
             const watcher = watchers.get(chain)!;
             await watcher.syncNow();
@@ -383,6 +455,7 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
         key_store: keyStore.kind,
         devnet: devnet ? { rpc_url: devnet.rpcUrl, chain_id: devnet.chainId } : null,
         tron_devnet: tronDevnet ? { url: tronDevnet.url, usdt: tronDevnet.usdt } : null,
+        utxo_devnets: Object.fromEntries([...utxoDevnets.values()].map((d) => [d.network, { url: d.url }])),
         networks,
       };
     };

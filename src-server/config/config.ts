@@ -10,7 +10,24 @@ const NetworkConfig = z.strictObject({
   enabled: z.boolean().default(false),
   rpcUrls: z.array(z.url({ protocol: /^(https?|wss?)$/ })).min(1).optional(),
   confirmations: z.number().int().min(1).max(10_000).optional(),
+  /** bitcoin/litecoin: Esplora REST (default) or bitcoind-compatible JSON-RPC behind rpcUrls. */
+  backend: z.enum(['esplora', 'bitcoind']).optional(),
 });
+
+/** A Bitcoin-family devnet behind test mode (an Esplora + bitcoind RPC simulator; no bitcoind runs here). */
+const UtxoDevnetConfig = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** Use an already running devnet (its Esplora base URL, with /devnet/* control) instead of starting one. */
+    rpcUrl: z.url({ protocol: /^https?$/ }).optional(),
+    fallbackRpcUrls: z.array(z.url({ protocol: /^https?$/ })).default([]),
+    /** Which of the devnet's APIs the watcher reads: esplora (REST) or bitcoind (JSON-RPC at <url>/rpc). */
+    backend: z.enum(['esplora', 'bitcoind']).default('esplora'),
+    /** Seconds between blocks (0 = on demand); default 10: the devnet keeps every block in memory. */
+    blockTime: z.number().min(0).max(3600).optional(),
+    confirmations: z.number().int().min(1).max(1000).default(2),
+  })
+  .prefault({});
 
 export const ConfigSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
@@ -48,6 +65,8 @@ export const ConfigSchema = z.strictObject({
           confirmations: z.number().int().min(1).max(1000).default(2),
         })
         .prefault({}),
+      bitcoin: UtxoDevnetConfig,
+      litecoin: UtxoDevnetConfig,
     })
     .prefault({}),
   watcher: z
