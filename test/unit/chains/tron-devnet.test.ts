@@ -9,89 +9,7 @@ import { fromHex, recoverSigner, sha256 } from '../../../src-server/chains/devne
 import { TRON_DEVNET_WITNESS } from '../../../src-server/chains/devnet/tron/tron-devnet-accounts.ts';
 import { encodeBlockHeaderRaw } from '../../../src-server/chains/devnet/tron/tron-protobuf.ts';
 import { type TronDevnet, startTronDevnet } from '../../../src-server/chains/devnet/tron/tron-devnet.ts';
-
-// ---- shapes: key names and value types, recursively, as the recorded responses have them ----
-
-type Shape =
-  | { kind: 'string' | 'number' | 'boolean' | 'null' }
-  | { kind: 'array'; element: Shape | null }
-  | { kind: 'object'; fields: Map<string, Shape>; required: Set<string> };
-
-function kindOf(value: unknown): Shape['kind'] {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  const type = typeof value;
-  if (type === 'string' || type === 'number' || type === 'boolean' || type === 'object') return type;
-  throw new Error(`not JSON: ${type}`);
-}
-
-function mergeShapes(a: Shape, b: Shape): Shape {
-  if (a.kind !== b.kind) throw new Error(`recorded examples disagree: ${a.kind} vs ${b.kind}`);
-  if (a.kind === 'array' && b.kind === 'array') {
-    return { kind: 'array', element: a.element && b.element ? mergeShapes(a.element, b.element) : (a.element ?? b.element) };
-  }
-  if (a.kind === 'object' && b.kind === 'object') {
-    const fields = new Map(a.fields);
-    for (const [key, shape] of b.fields) {
-      const existing = fields.get(key);
-      fields.set(key, existing ? mergeShapes(existing, shape) : shape);
-    }
-    // A key is required only if every example has it: java-tron leaves out zero and empty fields.
-    return { kind: 'object', fields, required: new Set([...a.required].filter((key) => b.required.has(key))) };
-  }
-  return a;
-}
-
-/** The shape of one or more recorded examples (array elements count as examples of one shape). */
-function shapeOf(...examples: unknown[]): Shape {
-  const shapes = examples.map((value): Shape => {
-    const kind = kindOf(value);
-    if (kind === 'array') {
-      const items = value as unknown[];
-      return { kind, element: items.length > 0 ? shapeOf(...items) : null };
-    }
-    if (kind === 'object') {
-      const entries = Object.entries(value as Record<string, unknown>);
-      return { kind, fields: new Map(entries.map(([key, item]) => [key, shapeOf(item)])), required: new Set(entries.map(([key]) => key)) };
-    }
-    return { kind } as Shape;
-  });
-  return shapes.reduce(mergeShapes);
-}
-
-interface ShapeAllowances {
-  /** Paths java-tron may leave out (zero/empty values) that the recorded example happens to have. */
-  optional?: string[];
-  /** Paths the recorded example lacks but java-tron's documentation lists for this response. */
-  extra?: string[];
-}
-
-/** Differences between `value` and the recorded shape; [] when keys and types match. */
-function shapeProblems(value: unknown, shape: Shape, allow: ShapeAllowances = {}, path = ''): string[] {
-  const at = path || '(root)';
-  const kind = kindOf(value);
-  if (kind !== shape.kind) return [`${at}: ${kind} where the recorded response has ${shape.kind}`];
-  if (shape.kind === 'array') {
-    const items = value as unknown[];
-    if (!shape.element) return items.length > 0 ? [`${at}: elements where the recorded response has none`] : [];
-    const element = shape.element;
-    return items.flatMap((item) => shapeProblems(item, element, allow, `${path}[]`));
-  }
-  if (shape.kind !== 'object') return [];
-  const record = value as Record<string, unknown>;
-  const problems: string[] = [];
-  for (const [key, item] of Object.entries(record)) {
-    const keyPath = path ? `${path}.${key}` : key;
-    const fieldShape = shape.fields.get(key);
-    if (fieldShape) problems.push(...shapeProblems(item, fieldShape, allow, keyPath));
-    else if (!allow.extra?.includes(keyPath)) problems.push(`${keyPath}: not in the recorded response`);
-  }
-  for (const key of shape.required) {
-    const keyPath = path ? `${path}.${key}` : key;
-    if (!(key in record) && !allow.optional?.includes(keyPath)) problems.push(`${keyPath}: missing`);
-  }
-  return problems;
-}
+import { shapeOf, shapeProblems, type ShapeAllowances } from '../../helpers/json-shape.ts';
 
 // ---- recorded responses ----
 
@@ -458,9 +376,9 @@ describe('Tron devnet response shapes match recorded java-tron responses', () =>
     expect(shapeProblems([withLogs], shape)).toEqual([]);
     const renamed: Json = { ...withLogs, block_number: withLogs['blockNumber'] };
     delete renamed['blockNumber'];
-    expect(shapeProblems([renamed], shape)).toEqual(['[].block_number: not in the recorded response', '[].blockNumber: missing']);
+    expect(shapeProblems([renamed], shape)).toEqual(['[].block_number: not in the recording', '[].blockNumber: missing']);
     expect(shapeProblems([{ ...withLogs, blockTimeStamp: '1623056091000' }], shape)).toEqual([
-      '[].blockTimeStamp: string where the recorded response has number',
+      '[].blockTimeStamp: string where the recording has number',
     ]);
   });
 
