@@ -141,6 +141,7 @@ interface UtxoDevnetBinding {
 }
 
 const UTXO_DEVNET_DEFAULT_BLOCK_TIME_S = 10;
+const dustOption = (sats: number | undefined) => (sats === undefined ? {} : { dustThresholdSats: BigInt(sats) });
 
 async function startUtxoDevnetBinding(network: UtxoNetwork, config: KassaConfig, logger: Logger, cleanups: (() => Promise<void> | void)[]): Promise<UtxoDevnetBinding> {
   const cfg = config.devnet[network];
@@ -293,6 +294,7 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
         chain,
         network,
         backend: backend === 'bitcoind' ? { kind: 'bitcoind', urls: binding.urls.map((u) => `${u}/rpc`) } : { kind: 'esplora', urls: binding.urls },
+        ...dustOption(config.devnet[network].dustThresholdSats),
         logger,
       });
       await recogniseDevnet(storage, adapter, logger);
@@ -319,7 +321,7 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
       if (network.family === 'bitcoin') {
         const backend = netConfig.backend ?? 'esplora';
         adapters.set(id, {
-          adapter: createUtxoAdapter({ chain: id, network: id as UtxoNetwork, backend: backend === 'bitcoind' ? { kind: 'bitcoind', urls: rpcUrls } : { kind: 'esplora', urls: rpcUrls }, logger }),
+          adapter: createUtxoAdapter({ chain: id, network: id as UtxoNetwork, backend: backend === 'bitcoind' ? { kind: 'bitcoind', urls: rpcUrls } : { kind: 'esplora', urls: rpcUrls }, ...dustOption(netConfig.dustThresholdSats), logger }),
           tokens: [],
         });
         liveNetworks.set(id, { confirmations: netConfig.confirmations ?? network.defaultConfirmations });

@@ -42,6 +42,8 @@ export interface PendingTransfer {
   amount: bigint;
   /** BIP125: the transaction signals that it may be replaced (RBF). */
   replaceable: boolean;
+  /** Outpoints (`txid:vout`) the transaction spends: another transaction spending one of them conflicts with it. */
+  spends: readonly string[];
 }
 
 export type TransactionState = 'mempool' | 'confirmed' | 'missing';

@@ -12,6 +12,8 @@ const NetworkConfig = z.strictObject({
   confirmations: z.number().int().min(1).max(10_000).optional(),
   /** bitcoin/litecoin: Esplora REST (default) or bitcoind-compatible JSON-RPC behind rpcUrls. */
   backend: z.enum(['esplora', 'bitcoind']).optional(),
+  /** bitcoin/litecoin: outputs below this many satoshis/litoshis are ignored (default 546 / 5460). */
+  dustThresholdSats: z.number().int().min(0).max(100_000_000).optional(),
 });
 
 /** A Bitcoin-family devnet behind test mode (an Esplora + bitcoind RPC simulator; no bitcoind runs here). */
@@ -26,6 +28,8 @@ const UtxoDevnetConfig = z
     /** Seconds between blocks (0 = on demand); default 10: the devnet keeps every block in memory. */
     blockTime: z.number().min(0).max(3600).optional(),
     confirmations: z.number().int().min(1).max(1000).default(2),
+    /** Outputs below this many satoshis/litoshis are ignored (default 546 / 5460). */
+    dustThresholdSats: z.number().int().min(0).max(100_000_000).optional(),
   })
   .prefault({});
 

@@ -123,7 +123,24 @@ export function createCreditLedger(deps: {
       for (const w of storage.intents.watchedOnChain(chain, ISO(now))) {
         byAddress.set(w.watch_address, [...(byAddress.get(w.watch_address) ?? []), w]);
       }
-      const touched = new Map<string, string[]>();
+      const touched = new Map<string, { detected: string[]; reverted: string[] }>();
+      const entry = (intentId: string) => {
+        const e = touched.get(intentId) ?? { detected: [], reverted: [] };
+        touched.set(intentId, e);
+        return e;
+      };
+      // A transaction spending what a waiting payment's transaction spends replaces it (RBF) or
+      // double-spends it: that payment is reverted here, before the newcomer counts, never both at once.
+      const spentBy = new Map<string, string>();
+      for (const t of transfers) for (const outpoint of t.spends) spentBy.set(outpoint, t.txid);
+      for (const p of storage.payments.pendingOnChain(chain)) {
+        const spends = p.spends ? (JSON.parse(p.spends) as string[]) : [];
+        const conflicting = spends.map((o) => spentBy.get(o)).find((txid) => txid !== undefined && txid !== p.txid);
+        if (!conflicting) continue;
+        storage.payments.markReverted(p.id, ISO(now));
+        entry(p.intent_id).reverted.push(p.id);
+        logger.warn({ chain, txid: p.txid, by: conflicting, intent: p.intent_id }, 'unconfirmed payment replaced by a conflicting transaction (RBF or double spend): reverted');
+      }
       for (const t of transfers) {
         const candidates = byAddress.get(t.to)?.filter((c) => c.token_contract === null);
         if (!candidates?.length) continue; // what pays no intent is recorded once it is mined
@@ -154,12 +171,13 @@ export function createCreditLedger(deps: {
             detected_at: ISO(now),
             confirmed_at: null,
             reverted_at: null,
+            spends: JSON.stringify(t.spends),
           });
         }
-        touched.set(intent.id, [...(touched.get(intent.id) ?? []), paymentId]);
+        entry(intent.id).detected.push(paymentId);
         logger.info({ chain, txid: t.txid, intent: intent.id, amount: t.amount.toString(), replaceable: t.replaceable }, 'payment seen in the mempool');
       }
-      for (const [intentId, detected] of touched) recompute(intentId, now, { detected, reverted: [] });
+      for (const [intentId, changes] of touched) recompute(intentId, now, changes);
     },
 
     revertPending(chain: string, txids: ReadonlySet<string>, now: Date): void {

@@ -20,6 +20,8 @@ export interface PaymentRow {
   detected_at: string;
   confirmed_at: string | null;
   reverted_at: string | null;
+  /** UTXO mempool payments: JSON array of the outpoints their transaction spends; else null. */
+  spends?: string | null;
 }
 
 export interface UnattributedTransferRow {
@@ -55,9 +57,9 @@ export function createPaymentsStore(db: Db) {
   );
   const insertPayment = db.prepare(
     `INSERT INTO payments (id, intent_id, chain, txid, output_index, from_address, to_address, token_contract, amount,
-       block_number, block_hash, block_time, status, detected_at, confirmed_at, reverted_at)
+       block_number, block_hash, block_time, status, detected_at, confirmed_at, reverted_at, spends)
      VALUES (@id, @intent_id, @chain, @txid, @output_index, @from_address, @to_address, @token_contract, @amount,
-       @block_number, @block_hash, @block_time, @status, @detected_at, @confirmed_at, @reverted_at)`,
+       @block_number, @block_hash, @block_time, @status, @detected_at, @confirmed_at, @reverted_at, @spends)`,
   );
   const byKey = db.prepare<[string, string, number], PaymentRow>(
     'SELECT * FROM payments WHERE chain = ? AND txid = ? AND output_index = ?',
@@ -96,7 +98,7 @@ export function createPaymentsStore(db: Db) {
     recordUnattributed: (row: Omit<UnattributedTransferRow, 'status'>) => void recordUnattributed.run(row),
     revertUnattributedFrom: (chain: string, block: number) => void revertUnattributed.run(chain, block),
     listUnattributed: (limit: number) => listUnattributed.all(limit),
-    insert: (row: PaymentRow) => void insertPayment.run(row),
+    insert: (row: PaymentRow) => void insertPayment.run({ spends: null, ...row }),
     findByKey: (chain: string, txid: string, index: number) => byKey.get(chain, txid, index) ?? null,
     findRevertedTwin: (chain: string, txid: string, to: string, amount: string, token: string | null) =>
       revertedTwin.get(chain, txid, to, amount, token) ?? null,

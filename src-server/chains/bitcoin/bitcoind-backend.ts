@@ -162,6 +162,7 @@ export function parseBitcoindTransaction(raw: unknown): UtxoTransaction {
     coinbase: vin.some((input) => typeof input.coinbase === 'string'),
     replaceable: vin.some((input) => typeof input.sequence === 'number' && input.sequence < 0xffff_fffe),
     from: '',
+    spends: vin.flatMap((input) => (typeof input.txid === 'string' && typeof input.vout === 'number' ? [`${input.txid}:${input.vout}`] : [])),
     outputs: parseOutputs(tx.vout, txid),
   };
 }

@@ -121,6 +121,7 @@ export function parseEsploraTransaction(raw: unknown): UtxoTransaction {
     coinbase: vin.some((input) => input.is_coinbase === true),
     replaceable: vin.some((input) => typeof input.sequence === 'number' && input.sequence < 0xffff_fffe),
     from: typeof fromAddress === 'string' ? fromAddress : '',
+    spends: vin.flatMap((input) => (typeof input.txid === 'string' && typeof input.vout === 'number' && input.is_coinbase !== true ? [`${input.txid}:${input.vout}`] : [])),
     outputs: vout.map((item, index) => {
       const output = asObject(item, `transaction ${txid} output ${index}`);
       if (typeof output.scriptpubkey !== 'string' || !/^[0-9a-fA-F]*$/.test(output.scriptpubkey)) malformed(`transaction ${txid} output ${index} has no scriptpubkey`);

@@ -49,6 +49,7 @@ function toUtxoTransaction(tx: Transaction, txHash: Uint8Array): UtxoTransaction
     coinbase: tx.isCoinbase(),
     replaceable: tx.ins.some((input) => input.sequence < SEQUENCE_FINAL_MINUS_ONE),
     from: '',
+    spends: tx.isCoinbase() ? [] : tx.ins.map((input) => `${displayHex(input.hash)}:${input.index}`),
     outputs: tx.outs.map((output, vout) => ({ vout, script: Buffer.from(output.script).toString('hex'), value: output.value })),
   };
 }

@@ -20,6 +20,8 @@ export interface UtxoTransaction {
   replaceable: boolean;
   /** First input's address when the backend tells it (Esplora JSON); '' otherwise (raw blocks). */
   from: string;
+  /** Outpoints spent, `txid:vout` (empty for a coinbase). */
+  spends: string[];
   outputs: UtxoOutput[];
 }
 
@@ -73,7 +75,7 @@ export function pendingTransfersOf(tx: UtxoTransaction, watched: WatchedScripts)
   for (const output of tx.outputs) {
     const to = watched.get(output.script);
     if (to === undefined) continue;
-    transfers.push({ txid: tx.txid, index: output.vout, from: tx.from, to, tokenContract: null, amount: output.value, replaceable: tx.replaceable });
+    transfers.push({ txid: tx.txid, index: output.vout, from: tx.from, to, tokenContract: null, amount: output.value, replaceable: tx.replaceable, spends: tx.spends });
   }
   return transfers;
 }

@@ -19,12 +19,15 @@ CREATE TABLE payments_v5 (
   detected_at TEXT NOT NULL,
   confirmed_at TEXT,
   reverted_at TEXT,
+  -- UTXO payments seen in the mempool: JSON array of the outpoints ("txid:vout") their transaction
+  -- spends, so a replacement (RBF) or double spend that conflicts with it is recognised at once.
+  spends TEXT,
   UNIQUE (chain, txid, output_index),
   CHECK ((block_number IS NULL) = (block_hash IS NULL) AND (block_number IS NULL) = (block_time IS NULL)),
   CHECK (block_number IS NOT NULL OR status != 'confirmed')
 ) STRICT;
 INSERT INTO payments_v5 SELECT id, intent_id, chain, txid, output_index, from_address, to_address, token_contract, amount,
-  block_number, block_hash, block_time, status, detected_at, confirmed_at, reverted_at FROM payments;
+  block_number, block_hash, block_time, status, detected_at, confirmed_at, reverted_at, NULL FROM payments;
 DROP TABLE payments;
 ALTER TABLE payments_v5 RENAME TO payments;
 CREATE INDEX payments_intent ON payments (intent_id);

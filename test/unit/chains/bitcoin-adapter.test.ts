@@ -863,7 +863,7 @@ describe('mempool scan on Esplora', () => {
     node.broadcast(paymentTx('bitcoin', [{ to: syntheticAddress('bitcoin', 'other'), sats: 70_000n }]));
 
     const pending = await adapter.scanMempool(watch);
-    expect(pending).toEqual([{ txid, index: 0, from: payment.payer, to: btc[0], tokenContract: null, amount: 50_000n, replaceable: true }]);
+    expect(pending).toEqual([{ txid, index: 0, from: payment.payer, to: btc[0], tokenContract: null, amount: 50_000n, replaceable: true, spends: [expect.stringMatching(/^[0-9a-f]{64}:\d+$/)] }]);
     expect(adapter.requestCountsByRoute()).toEqual({ '/address/:address/txs/mempool': 3 });
     expect((adapter.backend as EsploraBackend).lastMempoolMode()).toBe('addresses');
 
@@ -954,7 +954,7 @@ describe('mempool scan on bitcoind', () => {
     const txid = node.broadcast(payment);
 
     const first = await adapter.scanMempool(watch);
-    expect(first).toEqual([{ txid, index: 0, from: '', to: btc[2], tokenContract: null, amount: 2_100_000_000_000_000n, replaceable: true }]);
+    expect(first).toEqual([{ txid, index: 0, from: '', to: btc[2], tokenContract: null, amount: 2_100_000_000_000_000n, replaceable: true, spends: [expect.stringMatching(/^[0-9a-f]{64}:\d+$/)] }]);
     expect(adapter.requestCountsByRoute()).toEqual({ getrawmempool: 1, getrawtransaction: 2 });
     expect(await adapter.scanMempool(watch)).toEqual(first);
     expect(adapter.requestCountsByRoute()).toEqual({ getrawmempool: 2, getrawtransaction: 2 });

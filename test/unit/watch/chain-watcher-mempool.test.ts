@@ -13,7 +13,7 @@ import type { KeyStore } from '../../../src-server/wallet/key-store.ts';
 import { createWalletService } from '../../../src-server/wallet/wallet-service.ts';
 import { createEventsService, type EventsService } from '../../../src-server/webhooks/events-service.ts';
 
-type Output = Omit<DetectedTransfer, 'blockNumber' | 'blockHash' | 'blockTime'>;
+type Output = Omit<DetectedTransfer, 'blockNumber' | 'blockHash' | 'blockTime'> & { spends?: string[] };
 
 class FakeUtxoChain implements ChainAdapter {
   readonly chain = 'btc-test';
@@ -48,7 +48,7 @@ class FakeUtxoChain implements ChainAdapter {
     };
   }
   async scanMempool(watch: WatchSet): Promise<PendingTransfer[]> {
-    return this.mempool.filter((t) => watch.addresses.has(t.to)).map((t) => ({ ...t, tokenContract: null, replaceable: true }));
+    return this.mempool.filter((t) => watch.addresses.has(t.to)).map((t) => ({ ...t, tokenContract: null, replaceable: true, spends: t.spends ?? [] }));
   }
   async transactionStates(txids: readonly string[]): Promise<Map<string, TransactionState>> {
     const mined = new Set(this.blocks.flatMap((b) => b.txs.map((t) => t.txid)));
@@ -138,6 +138,25 @@ describe('mempool (0-conf)', () => {
     expect(after.payments).toEqual([expect.objectContaining({ txid: 'tx-original', status: 'reverted' })]);
     const reverted = events.list(caller, { limit: 10, type: 'payment.reverted' }).data;
     expect(reverted.map((e) => e.data.object.txid)).toEqual(['tx-original']);
+  });
+
+  it('a fee bump to the same payee swaps the payment at once: the money is never counted twice', async () => {
+    const intent = newIntent();
+    chain.mempool.push({ ...output(intent.receive_address, 50_000n, 'tx-low-fee'), spends: ['f00d:0'] });
+    await watcher.syncNow();
+    const first = intents.get(caller, intent.id);
+    expect(first).toMatchObject({ status: 'confirming', amount_received: '0.0005' });
+    chain.mempool = [{ ...output(intent.receive_address, 50_000n, 'tx-high-fee'), spends: ['f00d:0'] }];
+    await watcher.syncNow();
+    const swapped = intents.get(caller, intent.id);
+    expect(swapped).toMatchObject({ status: 'confirming', amount_received: '0.0005', exception: null });
+    expect(swapped.payments.map((p) => [p.txid, p.status]).sort()).toEqual([['tx-high-fee', 'detected'], ['tx-low-fee', 'reverted']]);
+    // No event ever showed the doubled amount.
+    const amounts = events.list(caller, { limit: 100, objectId: intent.id }).data.map((e) => e.data.object.amount_received);
+    expect(amounts).not.toContain('0.001');
+    chain.mine(3);
+    await watcher.syncNow();
+    expect(intents.get(caller, intent.id)).toMatchObject({ status: 'paid', amount_received: '0.0005', exception: null });
   });
 
   it('several outputs to the intent in one transaction all count, each once', async () => {
