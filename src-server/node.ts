@@ -8,14 +8,10 @@ import pino, { type Logger } from 'pino';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { startAnvil, type AnvilHandle } from './chains/devnet/anvil.ts';
 import { devnetMine, devnetPay, ensureDevnetDeployed, type DevnetInfo } from './chains/devnet/devnet.ts';
-import { TRON_DEVNET_USDT } from './chains/devnet/tron/tron-devnet-accounts.ts';
-import { startTronDevnet } from './chains/devnet/tron/tron-devnet.ts';
-import { tronDevnetPay } from './chains/devnet/tron/tron-faucet.ts';
+import { dustOption, startTestDevnets, type TestDevnet } from './chains/devnet/test-devnets.ts';
 import { createEvmAdapter } from './chains/evm/evm-adapter.ts';
 import { createTronAdapter } from './chains/tron/tron-adapter.ts';
 import { createUtxoAdapter } from './chains/bitcoin/utxo-adapter.ts';
-import type { UtxoNetwork } from './chains/bitcoin/networks.ts';
-import { startBitcoinDevnet } from './chains/devnet/bitcoin/bitcoin-devnet.ts';
 import { redactRpcUrl } from './chains/evm/rpc-failover.ts';
 import type { ChainAdapter } from './chains/types.ts';
 import { ConfigError, isLoopbackHost, type KassaConfig } from './config/config.ts';
@@ -40,8 +36,6 @@ import { createWebhookEndpointsService } from './webhooks/webhook-endpoints-serv
 
 export const VERSION = '0.1.0';
 export const DEFAULT_STORE_ID = 'st_default';
-/** The chain test-mode tron intents are watched on. */
-export const TRON_DEVNET_CHAIN = 'tron-devnet';
 
 export interface StartNodeOptions {
   home: string;
@@ -119,79 +113,6 @@ async function recogniseDevnet(storage: Storage, adapter: ChainAdapter, logger: 
   if (!stored || stored.hash !== genesis.hash) {
     storage.chains.putBlock({ chain, number: 0, hash: genesis.hash, parent_hash: genesis.parentHash, time: new Date(genesis.time * 1000).toISOString() });
   }
-}
-
-/** The Tron devnet test mode runs on: started here, or one already running (config devnet.tron.rpcUrl). */
-interface TronDevnetBinding {
-  /** Where payments and mining go. */
-  url: string;
-  /** Every URL of the devnet, for the watcher's failover. */
-  urls: string[];
-  usdt: string;
-  mine(blocks: number): Promise<void>;
-}
-
-/** A Bitcoin-family devnet test mode runs on: started here, or one already running. */
-interface UtxoDevnetBinding {
-  network: UtxoNetwork;
-  url: string;
-  urls: string[];
-  pay(to: string, sats: bigint): Promise<string>;
-  mine(blocks: number): Promise<void>;
-}
-
-const UTXO_DEVNET_DEFAULT_BLOCK_TIME_S = 10;
-const dustOption = (sats: number | undefined) => (sats === undefined ? {} : { dustThresholdSats: BigInt(sats) });
-
-async function startUtxoDevnetBinding(network: UtxoNetwork, config: KassaConfig, logger: Logger, cleanups: (() => Promise<void> | void)[]): Promise<UtxoDevnetBinding> {
-  const cfg = config.devnet[network];
-  if (cfg.rpcUrl) {
-    const url = cfg.rpcUrl.replace(/\/+$/, '');
-    const control = async (path: string, body: unknown) => {
-      const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
-      const json = (await res.json().catch(() => ({}))) as { txid?: string; error?: string };
-      if (!res.ok) throw new Error(`${network} devnet: ${path} answered HTTP ${res.status}: ${json.error ?? ''}`);
-      return json;
-    };
-    return {
-      network,
-      url,
-      urls: [url, ...cfg.fallbackRpcUrls],
-      pay: async (to, sats) => (await control('/devnet/pay', { to, amountSats: sats.toString() })).txid!,
-      mine: async (blocks) => void (await control('/devnet/mine', { blocks })),
-    };
-  }
-  const blockTime = cfg.blockTime ?? UTXO_DEVNET_DEFAULT_BLOCK_TIME_S;
-  const devnet = await startBitcoinDevnet({ network, blockTimeMs: Math.round(blockTime * 1000), logger });
-  cleanups.push(() => devnet.stop());
-  logger.info({ network, url: devnet.url, blockTime }, `${network} devnet (Esplora + bitcoind RPC simulator) started`);
-  return {
-    network,
-    url: devnet.url,
-    urls: [devnet.url],
-    pay: async (to, sats) => (await devnet.pay({ to, amountSats: sats })).txid,
-    mine: async (blocks) => void (await devnet.mine(blocks)),
-  };
-}
-
-async function startTronDevnetBinding(config: KassaConfig, logger: Logger, cleanups: (() => Promise<void> | void)[]): Promise<TronDevnetBinding> {
-  if (config.devnet.tron.rpcUrl) {
-    const url = config.devnet.tron.rpcUrl.replace(/\/+$/, '');
-    return {
-      url,
-      urls: [url, ...config.devnet.tron.fallbackRpcUrls],
-      usdt: TRON_DEVNET_USDT,
-      async mine(blocks) {
-        const res = await fetch(`${url}/devnet/mine`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ blocks }), signal: AbortSignal.timeout(30_000) });
-        if (!res.ok) throw new Error(`tron devnet: mine answered HTTP ${res.status}`);
-      },
-    };
-  }
-  const blockTime = config.devnet.tron.blockTime ?? config.devnet.blockTime;
-  const devnet = await startTronDevnet({ port: 0, blockTimeMs: Math.round(blockTime * 1000), logger });
-  cleanups.push(() => devnet.stop());
-  logger.info({ url: devnet.url, blockTime }, 'tron devnet (java-tron HTTP API simulator) started');
-  return { url: devnet.url, urls: [devnet.url], usdt: devnet.tokens.USDT, mine: async (blocks) => void (await devnet.mine(blocks)) };
 }
 
 export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
@@ -272,35 +193,14 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
       adapters.set('devnet', { adapter: devnetAdapter, tokens: Object.values(devnet.tokens).map((t) => t.toLowerCase()) });
     }
 
-    // The Tron devnet behind test-mode tron intents.
-    let tronDevnet: TronDevnetBinding | null = null;
+    // The Tron, Bitcoin and Litecoin devnets behind test mode (simulators; see chains/devnet/test-devnets.ts).
+    const testDevnets = new Map<string, TestDevnet>();
     const testNetworks = new Map<string, TestNetworkBinding>();
-    if (config.devnet.enabled && config.devnet.tron.enabled) {
-      tronDevnet = await startTronDevnetBinding(config, logger, cleanups);
-      const tronAdapter = createTronAdapter({ chain: TRON_DEVNET_CHAIN, urls: tronDevnet.urls, logger });
-      await recogniseDevnet(storage, tronAdapter, logger);
-      adapters.set(TRON_DEVNET_CHAIN, { adapter: tronAdapter, tokens: [tronDevnet.usdt] });
-      testNetworks.set('tron', { chain: TRON_DEVNET_CHAIN, tokens: { USDT: tronDevnet.usdt }, confirmations: config.devnet.tron.confirmations });
-    }
-
-    // Bitcoin and Litecoin devnets behind test-mode btc/ltc intents.
-    const utxoDevnets = new Map<string, UtxoDevnetBinding>();
-    for (const network of ['bitcoin', 'litecoin'] as const) {
-      if (!config.devnet.enabled || !config.devnet[network].enabled) continue;
-      const binding = await startUtxoDevnetBinding(network, config, logger, cleanups);
-      const chain = `${network}-devnet`;
-      const backend = config.devnet[network].backend;
-      const adapter = createUtxoAdapter({
-        chain,
-        network,
-        backend: backend === 'bitcoind' ? { kind: 'bitcoind', urls: binding.urls.map((u) => `${u}/rpc`) } : { kind: 'esplora', urls: binding.urls },
-        ...dustOption(config.devnet[network].dustThresholdSats),
-        logger,
-      });
-      await recogniseDevnet(storage, adapter, logger);
-      adapters.set(chain, { adapter, tokens: [] });
-      utxoDevnets.set(chain, binding);
-      testNetworks.set(network, { chain, tokens: {}, confirmations: config.devnet[network].confirmations });
+    for (const d of await startTestDevnets(config, logger, cleanups)) {
+      await recogniseDevnet(storage, d.adapter, logger);
+      adapters.set(d.chain, { adapter: d.adapter, tokens: Object.values(d.tokens) });
+      testDevnets.set(d.chain, d);
+      testNetworks.set(d.network, { chain: d.chain, tokens: d.tokens, confirmations: d.confirmations });
     }
 
     // Live networks the merchant enabled.
@@ -321,7 +221,7 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
       if (network.family === 'bitcoin') {
         const backend = netConfig.backend ?? 'esplora';
         adapters.set(id, {
-          adapter: createUtxoAdapter({ chain: id, network: id as UtxoNetwork, backend: backend === 'bitcoind' ? { kind: 'bitcoind', urls: rpcUrls } : { kind: 'esplora', urls: rpcUrls }, ...dustOption(netConfig.dustThresholdSats), logger }),
+          adapter: createUtxoAdapter({ chain: id, network: id as 'bitcoin' | 'litecoin', backend: backend === 'bitcoind' ? { kind: 'bitcoind', urls: rpcUrls } : { kind: 'esplora', urls: rpcUrls }, ...dustOption(netConfig.dustThresholdSats), logger }),
           tokens: [],
         });
         liveNetworks.set(id, { confirmations: netConfig.confirmations ?? network.defaultConfirmations });
@@ -382,16 +282,15 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
     const testHelpers: TestHelpersPort | null = devnet || testNetworks.size
       ? {
           pay: async ({ chain, to, tokenContract, units }) => {
-            if (chain === TRON_DEVNET_CHAIN && tronDevnet) return tronDevnetPay({ url: tronDevnet.url, to, token: tokenContract, units });
-            const utxo = utxoDevnets.get(chain);
-            if (utxo) return utxo.pay(to, units);
+            const test = testDevnets.get(chain);
+            if (test) return test.pay(to, tokenContract, units);
             if (chain !== 'devnet' || !devnet) throw new Error(`no test devnet for chain ${chain}`);
             const { txid } = await devnetPay({ rpcUrl: devnet.rpcUrl, from: devnet.faucet, to: to as `0x${string}`, token: tokenContract as `0x${string}` | null, amount: units });
             return txid;
           },
           mine: async (chain, blocks) => {
-            if (chain === TRON_DEVNET_CHAIN) await tronDevnet!.mine(blocks);
-            else if (utxoDevnets.has(chain)) await utxoDevnets.get(chain)!.mine(blocks);
+            const test = testDevnets.get(chain);
+            if (test) await test.mine(blocks);
             else await devnetMine(devnet!.rpcUrl, blocks);
             const watcher = watchers.get(chain)!;
             await watcher.syncNow();
@@ -456,8 +355,7 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
         uptime_s: Math.round((Date.now() - startedAt) / 1000),
         key_store: keyStore.kind,
         devnet: devnet ? { rpc_url: devnet.rpcUrl, chain_id: devnet.chainId } : null,
-        tron_devnet: tronDevnet ? { url: tronDevnet.url, usdt: tronDevnet.usdt } : null,
-        utxo_devnets: Object.fromEntries([...utxoDevnets.values()].map((d) => [d.network, { url: d.url }])),
+        test_devnets: Object.fromEntries([...testDevnets.values()].map((d) => [d.network, { chain: d.chain, url: d.url, tokens: d.tokens }])),
         networks,
       };
     };

@@ -30,7 +30,7 @@ interface ListedScheme {
 describe('Tron receive addresses', () => {
   it('a TRX payment right after start, before anything was mined, goes through', async () => {
     // A fresh devnet starts at block 1: TronWeb cannot build on genesis, whose header has no number.
-    const devnetUrl: string = (await api.get('/healthz')).body.tron_devnet.url;
+    const devnetUrl: string = (await api.get('/healthz')).body.test_devnets.tron.url;
     expect(await tronHeadNumber(devnetUrl)).toBe(1);
     const intent = await tron.create({ asset: 'TRX', amount: '2' });
     const res = await api.post(`/api/v1/test-helpers/payment-intents/${intent.id}/pay`, {});
