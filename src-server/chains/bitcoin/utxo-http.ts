@@ -5,10 +5,9 @@
 // that refuses the request itself (a JSON-RPC "invalid parameter", say) is not a failure of the
 // URL: another URL would say the same, so it is thrown at once.
 // Counts every HTTP request sent, per URL and per route.
+import { createEndpointPool, type EndpointState, newEndpointState, parseRetryAfter, redactRpcUrl } from '../endpoint-pool.ts';
 import type { RpcEndpointHealth } from '../types.ts';
 import { type ChainLogger, silentLogger } from '../evm/chain-logger.ts';
-import { redactRpcUrl } from '../evm/rpc-failover.ts';
-import { parseRetryAfter } from '../tron/tron-http.ts';
 
 export interface BasicAuth {
   username: string;
@@ -87,31 +86,25 @@ export class UtxoMalformedResponseError extends Error {
 }
 
 class HttpStatusError extends Error {
+  readonly status: number;
   readonly retryAfterMs: number | null;
   constructor(status: number, body: string, retryAfterMs: number | null = null) {
     super(`HTTP ${status}${body ? `: ${body}` : ''}`);
     this.name = 'HttpStatusError';
+    this.status = status;
     this.retryAfterMs = retryAfterMs;
   }
 }
 
-interface Endpoint {
+interface Endpoint extends EndpointState {
   /** Base URL as fetch gets it: no userinfo. */
   fetchUrl: string;
   /** Strings that must never reach a log: the configured URL, its password. */
   secrets: string[];
   authorization: string | null;
-  displayUrl: string;
-  requests: number;
-  failures: number;
-  ok: boolean;
-  lastError: string | null;
-  lastErrorAt: string | null;
-  coolingUntil: number;
 }
 
-// A Retry-After beyond this is taken as a misconfigured server, not an instruction to go quiet for hours.
-const MAX_RETRY_AFTER_MS = 10 * 60_000;
+const MIN_RATE_LIMIT_WAIT_MS = 1_000;
 
 /** `path` under the base URL's own path, keeping its query (some providers put a key there). */
 export function joinBaseUrl(base: string, path: string): string {
@@ -144,16 +137,10 @@ function endpointFor(raw: string, auth: BasicAuth | undefined, chain: string, se
     if (auth.password) secrets.push(auth.password);
   }
   return {
+    ...newEndpointState(raw),
     fetchUrl: url.toString(),
     secrets: secrets.filter((s) => s.length > 0).sort((a, b) => b.length - a.length),
     authorization,
-    displayUrl: redactRpcUrl(raw),
-    requests: 0,
-    failures: 0,
-    ok: true,
-    lastError: null,
-    lastErrorAt: null,
-    coolingUntil: 0,
   };
 }
 
@@ -161,10 +148,16 @@ export function createUtxoHttp(options: UtxoHttpOptions): UtxoHttp {
   if (options.urls.length === 0) throw new Error(`no ${options.service} URL configured for ${options.chain}`);
   const logger = options.logger ?? silentLogger;
   const timeoutMs = options.timeoutMs ?? 15_000;
-  const cooldownMs = options.cooldownMs ?? 30_000;
   const endpoints = options.urls.map((url) => endpointFor(url, options.auth, options.chain, options.service));
-  let total = 0;
-  const byRoute: Record<string, number> = {};
+  const pool = createEndpointPool(endpoints, {
+    chain: options.chain,
+    label: options.service,
+    cooldownMs: options.cooldownMs ?? 30_000,
+    // A 429 cools the URL down like any failure, for its Retry-After when it gave one.
+    rateLimit: { kind: 'cool', minWaitMs: MIN_RATE_LIMIT_WAIT_MS },
+    describeError,
+    logger,
+  });
 
   /** Error text fit for logs and /healthz: no URL secrets, no password, one short line. */
   function describeError(error: unknown, endpoint: Endpoint): string {
@@ -182,17 +175,8 @@ export function createUtxoHttp(options: UtxoHttpOptions): UtxoHttp {
     return text.replace(/\s+/g, ' ').slice(0, 300);
   }
 
-  /** Ready endpoints in configured order, then cooling ones, soonest back first. */
-  function attemptOrder(now: number): Endpoint[] {
-    const ready = endpoints.filter((e) => e.coolingUntil <= now);
-    const cooling = endpoints.filter((e) => e.coolingUntil > now).sort((a, b) => a.coolingUntil - b.coolingUntil);
-    return [...ready, ...cooling];
-  }
-
   async function sendOnce(endpoint: Endpoint, route: string, path: string, init: HttpRequestInit): Promise<HttpAnswer> {
-    endpoint.requests++;
-    total++;
-    byRoute[route] = (byRoute[route] ?? 0) + 1;
+    pool.countRequest(endpoint, route);
     const headers: Record<string, string> = { accept: init.accept ?? '*/*' };
     if (init.body !== undefined) headers['content-type'] = 'application/json';
     if (endpoint.authorization) headers.authorization = endpoint.authorization;
@@ -207,53 +191,25 @@ export function createUtxoHttp(options: UtxoHttpOptions): UtxoHttp {
     return { status: response.status, headers: response.headers, body };
   }
 
-  async function request<T>(route: string, path: string, init: HttpRequestInit, interpret: (answer: HttpAnswer) => T): Promise<T> {
-    const attempts: string[] = [];
-    let lastError: unknown;
-    for (const endpoint of attemptOrder(Date.now())) {
-      try {
-        const answer = await sendOnce(endpoint, route, path, init);
-        const result = interpret(answer);
-        if (!endpoint.ok) logger.info({ chain: options.chain, url: endpoint.displayUrl }, `${options.service} endpoint recovered`);
-        endpoint.ok = true;
-        endpoint.coolingUntil = 0;
-        return result;
-      } catch (error) {
-        if (error instanceof UtxoRequestRefusedError) {
-          endpoint.ok = true;
-          endpoint.coolingUntil = 0;
-          throw error;
-        }
-        const description = describeError(error, endpoint);
-        const now = Date.now();
-        endpoint.failures++;
-        endpoint.ok = false;
-        endpoint.lastError = description;
-        endpoint.lastErrorAt = new Date(now).toISOString();
-        const retryAfter = error instanceof HttpStatusError ? error.retryAfterMs : null;
-        endpoint.coolingUntil = now + (retryAfter === null ? cooldownMs : Math.min(Math.max(retryAfter, 1_000), MAX_RETRY_AFTER_MS));
-        attempts.push(`${endpoint.displayUrl}: ${description}`);
-        lastError = error;
-        logger.warn({ chain: options.chain, url: endpoint.displayUrl, route, error: description }, `${options.service} endpoint failed, trying next`);
-      }
-    }
-    throw new UtxoUnavailableError(options.chain, options.service, route, attempts, lastError);
+  function request<T>(route: string, path: string, init: HttpRequestInit, interpret: (answer: HttpAnswer) => T): Promise<T> {
+    return pool.send({
+      attempt: async (endpoint) => interpret(await sendOnce(endpoint, route, path, init)),
+      judge(error) {
+        if (error instanceof UtxoRequestRefusedError) return { kind: 'refused' };
+        if (error instanceof HttpStatusError && error.status === 429) return { kind: 'rate-limited', retryAfterMs: error.retryAfterMs };
+        return { kind: 'failed' };
+      },
+      unavailable: (attempts, lastError) => new UtxoUnavailableError(options.chain, options.service, route, attempts, lastError),
+      logFields: { route },
+    });
   }
 
   return {
     request,
     size: endpoints.length,
-    health: () =>
-      endpoints.map((e) => ({
-        url: e.displayUrl,
-        ok: e.ok,
-        lastError: e.lastError,
-        lastErrorAt: e.lastErrorAt,
-        requests: e.requests,
-        failures: e.failures,
-      })),
-    requestCount: () => total,
-    requestCountsByRoute: () => ({ ...byRoute }),
+    health: pool.health,
+    requestCount: pool.requestCount,
+    requestCountsByRoute: pool.requestCountsByKey,
   };
 }
 

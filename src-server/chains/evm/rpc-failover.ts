@@ -7,9 +7,13 @@
 // (a too-large eth_getLogs range, which we want to split instead), and its transport-level
 // retries would hide how many requests were really sent.
 import { BaseError, custom, http, HttpRequestError, TimeoutError, type CustomTransport, type EIP1193RequestFn } from 'viem';
+import { createEndpointPool, type EndpointState, newEndpointState } from '../endpoint-pool.ts';
 import type { RpcEndpointHealth } from '../types.ts';
 import { type ChainLogger, silentLogger } from './chain-logger.ts';
 import { isRangeTooLargeError } from './transfer-logs.ts';
+
+// Lives in the shared pool now; node.ts and the tests import it from here.
+export { redactRpcUrl } from '../endpoint-pool.ts';
 
 export interface FailoverRpcOptions {
   chain: string;
@@ -49,41 +53,12 @@ export class RpcChainIdMismatchError extends Error {
   }
 }
 
-interface Endpoint {
+interface Endpoint extends EndpointState {
   url: string;
-  /** What health and logs show: the URL without credentials or key-like path segments. */
-  displayUrl: string;
   send: EIP1193RequestFn;
-  requests: number;
-  failures: number;
-  ok: boolean;
-  lastError: string | null;
-  lastErrorAt: string | null;
-  /** Epoch ms before which this endpoint is only tried when every other one failed. */
-  coolingUntil: number;
   /** True once eth_chainId matched (or when no chain id is expected). */
   chainVerified: boolean;
   chainCheck: Promise<void> | null;
-}
-
-/** Hides API keys: userinfo, query strings and long token-like path segments. */
-export function redactRpcUrl(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return '[invalid url]';
-  }
-  if (url.username || url.password) {
-    url.username = '***';
-    url.password = '';
-  }
-  if (url.search) url.search = '?***';
-  url.pathname = url.pathname
-    .split('/')
-    .map((segment) => (segment.length >= 16 && /^[A-Za-z0-9_-]+$/.test(segment) ? '***' : segment))
-    .join('/');
-  return url.toString().replace(/\/$/, '');
 }
 
 // JSON-RPC errors that are the request's own fault: another endpoint would answer the same.
@@ -121,33 +96,19 @@ export function createFailoverRpc(options: FailoverRpcOptions): FailoverRpc {
   const logger = options.logger ?? silentLogger;
   const cooldownMs = options.cooldownMs ?? 30_000;
   const timeout = options.requestTimeoutMs ?? 10_000;
-  let total = 0;
 
   const endpoints: Endpoint[] = options.rpcUrls.map((url) => ({
+    ...newEndpointState(url),
     url,
-    displayUrl: redactRpcUrl(url),
     // retryCount 0: retrying is this module's job, and every attempt must be counted.
     send: http(url, { retryCount: 0, timeout })({ retryCount: 0 }).request,
-    requests: 0,
-    failures: 0,
-    ok: true,
-    lastError: null,
-    lastErrorAt: null,
-    coolingUntil: 0,
     chainVerified: options.chainId === undefined,
     chainCheck: null,
   }));
-
-  /** Healthy endpoints in configured order, then cooling ones, soonest back first. */
-  function attemptOrder(now: number): Endpoint[] {
-    const ready = endpoints.filter((e) => e.coolingUntil <= now);
-    const cooling = endpoints.filter((e) => e.coolingUntil > now).sort((a, b) => a.coolingUntil - b.coolingUntil);
-    return [...ready, ...cooling];
-  }
+  const pool = createEndpointPool(endpoints, { chain: options.chain, label: 'RPC', cooldownMs, describeError, logger });
 
   async function sendCounted(endpoint: Endpoint, method: string, params: unknown): Promise<unknown> {
-    endpoint.requests++;
-    total++;
+    pool.countRequest(endpoint);
     return endpoint.send({ method, params } as never);
   }
 
@@ -168,52 +129,27 @@ export function createFailoverRpc(options: FailoverRpcOptions): FailoverRpc {
   }
 
   async function request({ method, params }: { method: string; params?: unknown }): Promise<unknown> {
-    const attempts: string[] = [];
-    let lastError: unknown;
-    for (const endpoint of attemptOrder(Date.now())) {
-      try {
+    return pool.send({
+      async attempt(endpoint) {
         await verifyChainId(endpoint);
-        const result = await sendCounted(endpoint, method, params ?? []);
-        if (!endpoint.ok) logger.info({ chain: options.chain, url: endpoint.displayUrl }, 'RPC endpoint recovered');
-        endpoint.ok = true;
-        endpoint.coolingUntil = 0;
-        return result;
-      } catch (error) {
-        if (!isEndpointFailure(error, method)) {
-          // The endpoint answered; the request itself was refused.
-          endpoint.ok = true;
-          endpoint.coolingUntil = 0;
-          throw error;
-        }
-        const description = describeError(error, endpoint);
-        endpoint.failures++;
-        endpoint.ok = false;
-        endpoint.lastError = description;
-        endpoint.lastErrorAt = new Date().toISOString();
+        return sendCounted(endpoint, method, params ?? []);
+      },
+      judge(error) {
+        if (!isEndpointFailure(error, method)) return { kind: 'refused' };
         // A wrong chain is a configuration error, not a hiccup: keep it out for much longer.
-        endpoint.coolingUntil = Date.now() + (error instanceof RpcChainIdMismatchError ? cooldownMs * 20 : cooldownMs);
-        attempts.push(`${endpoint.displayUrl}: ${description}`);
-        lastError = error;
-        logger.warn({ chain: options.chain, url: endpoint.displayUrl, method, error: description }, 'RPC endpoint failed, trying next');
-      }
-    }
-    throw new RpcUnavailableError(options.chain, method, attempts, lastError);
+        return { kind: 'failed', cooldownMs: error instanceof RpcChainIdMismatchError ? cooldownMs * 20 : cooldownMs };
+      },
+      unavailable: (attempts, lastError) => new RpcUnavailableError(options.chain, method, attempts, lastError),
+      logFields: { method },
+    });
   }
 
   return {
     // retryCount 0 on viem's side too; the name shows up in viem's error messages.
     transport: custom({ request }, { key: 'kassa-failover', name: `Kassa failover (${options.chain})`, retryCount: 0 }),
     request,
-    health: () =>
-      endpoints.map((e) => ({
-        url: e.displayUrl,
-        ok: e.ok,
-        lastError: e.lastError,
-        lastErrorAt: e.lastErrorAt,
-        requests: e.requests,
-        failures: e.failures,
-      })),
-    requestCount: () => total,
+    health: pool.health,
+    requestCount: pool.requestCount,
   };
 }
 

@@ -5,9 +5,12 @@
 // (HTTP 429) is not sent anything until its Retry-After (or an exponential back-off) has passed,
 // and when every URL is rate-limited a request waits for the soonest one, within a bound.
 // Counts every HTTP request sent, per URL and per path.
+import { createEndpointPool, type EndpointState, newEndpointState, parseRetryAfter, redactRpcUrl } from '../endpoint-pool.ts';
 import type { RpcEndpointHealth } from '../types.ts';
 import { type ChainLogger, silentLogger } from '../evm/chain-logger.ts';
-import { redactRpcUrl } from '../evm/rpc-failover.ts';
+
+// Live in the shared pool now; the tests import them from here.
+export { parseRetryAfter, rateLimitBackoffMs } from '../endpoint-pool.ts';
 
 export interface TronHttpOptions {
   /** Network id, for messages and logs, e.g. 'tron'. */
@@ -88,25 +91,6 @@ class TronNodeError extends Error {
 }
 
 /**
- * Retry-After as milliseconds from `now`: delta-seconds or an HTTP date (RFC 9110 §10.2.3);
- * null when absent or unreadable.
- */
-export function parseRetryAfter(header: string | null, now: number): number | null {
-  if (header === null) return null;
-  const text = header.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  if (!/[a-z]/i.test(text)) return null;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? null : Math.max(0, at - now);
-}
-
-/** Back-off after the `consecutive`-th 429 in a row (1-based): base · 2^(n−1), at most `cap`. */
-export function rateLimitBackoffMs(consecutive: number, baseMs: number, capMs: number): number {
-  const exponent = Math.min(Math.max(consecutive, 1) - 1, 30);
-  return Math.min(capMs, baseMs * 2 ** exponent);
-}
-
-/**
  * JSON.parse that keeps integers beyond 2^53 exact, as bigint (java-tron prints int64 amounts as
  * bare JSON numbers). Safe integers stay numbers.
  */
@@ -126,30 +110,12 @@ export function joinUrl(base: string, path: string): string {
   return url.toString();
 }
 
-interface Endpoint {
+interface Endpoint extends EndpointState {
   /** Base URL as configured (may carry a key in its path or query). */
   url: string;
-  /** What health and logs show: the URL without credentials or key-like path segments. */
-  displayUrl: string;
-  requests: number;
-  failures: number;
-  ok: boolean;
-  lastError: string | null;
-  lastErrorAt: string | null;
-  /** Epoch ms before which this endpoint is only tried when every other one failed. */
-  coolingUntil: number;
-  /** Epoch ms before which this endpoint is sent nothing at all (429). */
-  rateLimitedUntil: number;
-  consecutiveRateLimits: number;
 }
 
-// Waits for a rate-limited endpoint per request; bounds a server that keeps saying "retry now".
-const MAX_PASSES = 6;
-// A Retry-After beyond this is taken as a misconfigured server, not an instruction to go quiet for hours.
-const MAX_RETRY_AFTER_MS = 10 * 60_000;
 const MIN_RATE_LIMIT_WAIT_MS = 100;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function createTronHttp(options: TronHttpOptions): TronHttp {
   if (options.urls.length === 0) throw new Error(`no Tron API URL configured for ${options.chain}`);
@@ -158,26 +124,23 @@ export function createTronHttp(options: TronHttpOptions): TronHttp {
   }
   const logger = options.logger ?? silentLogger;
   const timeoutMs = options.requestTimeoutMs ?? 15_000;
-  const cooldownMs = options.cooldownMs ?? 30_000;
-  const backoffBaseMs = options.backoffBaseMs ?? 1_000;
-  const backoffCapMs = options.backoffCapMs ?? 60_000;
-  const maxRateLimitWaitMs = options.maxRateLimitWaitMs ?? 15_000;
   const apiKey = options.apiKey?.trim() || undefined;
-  let total = 0;
-  const byPath: Record<string, number> = {};
-
-  const endpoints: Endpoint[] = options.urls.map((url) => ({
-    url,
-    displayUrl: redactRpcUrl(url),
-    requests: 0,
-    failures: 0,
-    ok: true,
-    lastError: null,
-    lastErrorAt: null,
-    coolingUntil: 0,
-    rateLimitedUntil: 0,
-    consecutiveRateLimits: 0,
-  }));
+  const endpoints: Endpoint[] = options.urls.map((url) => ({ ...newEndpointState(url), url }));
+  const pool = createEndpointPool(endpoints, {
+    chain: options.chain,
+    label: 'Tron API',
+    cooldownMs: options.cooldownMs ?? 30_000,
+    // A 429 holds the URL back; when no other URL can answer, the request waits for it.
+    rateLimit: {
+      kind: 'hold',
+      minWaitMs: MIN_RATE_LIMIT_WAIT_MS,
+      backoffBaseMs: options.backoffBaseMs ?? 1_000,
+      backoffCapMs: options.backoffCapMs ?? 60_000,
+      maxWaitMs: options.maxRateLimitWaitMs ?? 15_000,
+    },
+    describeError,
+    logger,
+  });
 
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
   if (apiKey) headers['TRON-PRO-API-KEY'] = apiKey;
@@ -198,18 +161,8 @@ export function createTronHttp(options: TronHttpOptions): TronHttp {
     return text.replace(/\s+/g, ' ').slice(0, 300);
   }
 
-  /** Ready endpoints in configured order, then cooling ones, soonest back first; never a rate-limited one. */
-  function attemptOrder(now: number, exclude: ReadonlySet<Endpoint>): Endpoint[] {
-    const usable = endpoints.filter((e) => !exclude.has(e) && e.rateLimitedUntil <= now);
-    const ready = usable.filter((e) => e.coolingUntil <= now);
-    const cooling = usable.filter((e) => e.coolingUntil > now).sort((a, b) => a.coolingUntil - b.coolingUntil);
-    return [...ready, ...cooling];
-  }
-
   async function sendOnce<T>(endpoint: Endpoint, path: string, body: string, parse: (json: unknown) => T): Promise<T> {
-    endpoint.requests++;
-    total++;
-    byPath[path] = (byPath[path] ?? 0) + 1;
+    pool.countRequest(endpoint, path);
     const signal = AbortSignal.timeout(timeoutMs);
     const response = await fetch(joinUrl(endpoint.url, path), { method: 'POST', headers, body, signal });
     const text = await response.text();
@@ -232,77 +185,20 @@ export function createTronHttp(options: TronHttpOptions): TronHttp {
     }
   }
 
-  function recordSuccess(endpoint: Endpoint): void {
-    if (!endpoint.ok) logger.info({ chain: options.chain, url: endpoint.displayUrl }, 'Tron API endpoint recovered');
-    endpoint.ok = true;
-    endpoint.coolingUntil = 0;
-    endpoint.rateLimitedUntil = 0;
-    endpoint.consecutiveRateLimits = 0;
-  }
-
-  function recordFailure(endpoint: Endpoint, error: unknown, description: string): void {
-    const now = Date.now();
-    endpoint.failures++;
-    endpoint.ok = false;
-    endpoint.lastError = description;
-    endpoint.lastErrorAt = new Date(now).toISOString();
-    if (error instanceof TronRateLimitError) {
-      endpoint.consecutiveRateLimits++;
-      const wait = error.retryAfterMs ?? rateLimitBackoffMs(endpoint.consecutiveRateLimits, backoffBaseMs, backoffCapMs);
-      endpoint.rateLimitedUntil = now + Math.min(Math.max(wait, MIN_RATE_LIMIT_WAIT_MS), MAX_RETRY_AFTER_MS);
-    } else {
-      endpoint.coolingUntil = now + cooldownMs;
-    }
-  }
-
   async function post<T>(path: string, body: Record<string, unknown>, parse: (json: unknown) => T): Promise<T> {
     const payload = JSON.stringify(body);
-    const attempts: string[] = [];
-    // Endpoints that failed this request for a reason other than a 429: not asked twice.
-    const failed = new Set<Endpoint>();
-    const waitDeadline = Date.now() + maxRateLimitWaitMs;
-    let lastError: unknown;
-    for (let pass = 0; pass < MAX_PASSES; pass++) {
-      for (const endpoint of attemptOrder(Date.now(), failed)) {
-        try {
-          const result = await sendOnce(endpoint, path, payload, parse);
-          recordSuccess(endpoint);
-          return result;
-        } catch (error) {
-          const description = describeError(error, endpoint);
-          recordFailure(endpoint, error, description);
-          if (!(error instanceof TronRateLimitError)) failed.add(endpoint);
-          attempts.push(`${endpoint.displayUrl}: ${description}`);
-          lastError = error;
-          logger.warn({ chain: options.chain, url: endpoint.displayUrl, path, error: description }, 'Tron API endpoint failed, trying next');
-        }
-      }
-      // Nothing left to try now: wait for the soonest rate-limited endpoint if that is soon enough.
-      const now = Date.now();
-      const limited = endpoints.filter((e) => !failed.has(e) && e.rateLimitedUntil > now);
-      if (limited.length === 0) break;
-      const soonest = Math.min(...limited.map((e) => e.rateLimitedUntil));
-      if (soonest > waitDeadline) {
-        attempts.push(`rate limited for ${Math.ceil((soonest - now) / 1000)} s more, longer than this request waits`);
-        break;
-      }
-      await sleep(soonest - now);
-    }
-    throw new TronUnavailableError(options.chain, path, attempts, lastError);
+    return pool.send({
+      attempt: (endpoint) => sendOnce(endpoint, path, payload, parse),
+      judge: (error) => (error instanceof TronRateLimitError ? { kind: 'rate-limited', retryAfterMs: error.retryAfterMs } : { kind: 'failed' }),
+      unavailable: (attempts, lastError) => new TronUnavailableError(options.chain, path, attempts, lastError),
+      logFields: { path },
+    });
   }
 
   return {
     post,
-    health: () =>
-      endpoints.map((e) => ({
-        url: e.displayUrl,
-        ok: e.ok,
-        lastError: e.lastError,
-        lastErrorAt: e.lastErrorAt,
-        requests: e.requests,
-        failures: e.failures,
-      })),
-    requestCount: () => total,
-    requestCountsByPath: () => ({ ...byPath }),
+    health: pool.health,
+    requestCount: pool.requestCount,
+    requestCountsByPath: pool.requestCountsByKey,
   };
 }
