@@ -34,6 +34,7 @@ export function createStorage(db: Db) {
      * redone, never for money: webhook attempt outcomes (the delivery is simply sent again).
      */
     transactionWithoutSync<T>(fn: () => T): T {
+      // db.pragma, not a prepared statement: SQLite applies this pragma when it compiles the statement.
       db.pragma('synchronous = NORMAL');
       try {
         return db.transaction(fn).immediate();

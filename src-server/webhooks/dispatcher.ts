@@ -24,6 +24,8 @@ import { liveSigningSecrets } from './webhook-endpoints-service.ts';
 
 export const RESPONSE_BODY_LIMIT = 4096;
 const PREFETCH = 64;
+const OUTCOME_BATCH_MAX = 256;
+const OUTCOME_BATCH_WAIT_MS = 5;
 
 export interface AttemptResult {
   status: number | null;
@@ -283,16 +285,22 @@ export function createWebhookDispatcher(deps: {
   let outcomes: { outcome: Outcome; committed: () => void }[] = [];
 
   /** Outcomes finishing in the same turn share one transaction (one disk sync instead of one each). */
+  let commitTimer: NodeJS.Timeout | null = null;
+  // Send slots are free while an outcome waits, so waiting a few ms to commit many at once costs no throughput.
   function commitOutcome(outcome: Outcome): Promise<void> {
     return new Promise((resolve) => {
       outcomes.push({ outcome, committed: resolve });
-      if (outcomes.length === 1) setImmediate(commitOutcomes);
+      if (outcomes.length >= OUTCOME_BATCH_MAX) commitOutcomes();
+      else commitTimer ??= setTimeout(commitOutcomes, OUTCOME_BATCH_WAIT_MS);
     });
   }
 
   function commitOutcomes(): void {
+    if (commitTimer) clearTimeout(commitTimer);
+    commitTimer = null;
     const batch = outcomes;
     outcomes = [];
+    if (batch.length === 0) return;
     try {
       if (!stopped) {
         // Losing these to a power cut only means the deliveries go out again: no disk sync to wait for.
@@ -382,6 +390,8 @@ export function createWebhookDispatcher(deps: {
     wake: queueTick,
     inflightCount: () => inflight.size,
     async stop(): Promise<void> {
+      // Outcomes already known are kept (their deliveries are not sent again); requests on the wire are not.
+      commitOutcomes();
       stopped = true;
       unsubscribe();
       if (timer) clearTimeout(timer);
