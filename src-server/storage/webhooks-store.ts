@@ -36,6 +36,18 @@ export interface WebhookDeliveryRow {
   created_at: string;
 }
 
+/** A due delivery with the event it carries. */
+export interface DueDeliveryRow extends WebhookDeliveryRow {
+  event_seq: number;
+  event_type: string;
+  event_store_id: string;
+  event_livemode: 0 | 1;
+  event_object_type: string;
+  event_object_id: string;
+  event_data: string;
+  event_created_at: string;
+}
+
 /** A delivery joined with what its list view shows of the event. */
 export interface WebhookDeliveryListRow extends WebhookDeliveryRow {
   event_type: string;
@@ -87,9 +99,13 @@ export function createWebhooksStore(db: Db) {
     `SELECT d.*, e.type AS event_type, e.livemode AS livemode FROM webhook_deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = ?`,
   );
   const deliveryState = db.prepare<[string], { status: DeliveryStatus; attempt_count: number }>('SELECT status, attempt_count FROM webhook_deliveries WHERE id = ?');
-  const dueForEndpoint = db.prepare<[string, string, number], WebhookDeliveryRow>(
-    `SELECT * FROM webhook_deliveries WHERE endpoint_id = ? AND status = 'pending' AND next_attempt_at <= ?
-     ORDER BY next_attempt_at, seq LIMIT ?`,
+  // With its event, so sending needs no further read.
+  const dueForEndpoint = db.prepare<[string, string, number], DueDeliveryRow>(
+    `SELECT d.*, e.seq AS event_seq, e.type AS event_type, e.store_id AS event_store_id, e.livemode AS event_livemode,
+       e.object_type AS event_object_type, e.object_id AS event_object_id, e.data AS event_data, e.created_at AS event_created_at
+     FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
+     WHERE d.endpoint_id = ? AND d.status = 'pending' AND d.next_attempt_at <= ?
+     ORDER BY d.next_attempt_at, d.seq LIMIT ?`,
   );
   const nextDueForEndpoint = db.prepare<[string], { at: string | null }>(
     `SELECT MIN(next_attempt_at) AS at FROM webhook_deliveries WHERE endpoint_id = ? AND status = 'pending'`,

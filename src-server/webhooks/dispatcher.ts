@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { KassaConfig } from '../config/config.ts';
 import type { Storage } from '../storage/index.ts';
-import type { WebhookDeliveryRow, WebhookEndpointRow } from '../storage/webhooks-store.ts';
+import type { DueDeliveryRow, WebhookEndpointRow } from '../storage/webhooks-store.ts';
 import type { KeyStore } from '../wallet/key-store.ts';
 import type { EventsService } from './events-service.ts';
 import { WEBHOOK_FORMATS, isWebhookFormat } from './formats.ts';
@@ -136,7 +136,7 @@ export function createWebhookDispatcher(deps: {
   };
   let roundRobin = 0;
   /** Due deliveries fetched ahead per endpoint, so a busy endpoint costs one query per batch, not per delivery. */
-  const prefetched = new Map<string, WebhookDeliveryRow[]>();
+  const prefetched = new Map<string, DueDeliveryRow[]>();
   let timer: NodeJS.Timeout | null = null;
   let tickQueued = false;
   let stopped = true;
@@ -202,7 +202,7 @@ export function createWebhookDispatcher(deps: {
     scheduleWake(wakeIn);
   }
 
-  function start(endpoint: WebhookEndpointRow, delivery: WebhookDeliveryRow): void {
+  function start(endpoint: WebhookEndpointRow, delivery: DueDeliveryRow): void {
     const slot = { endpointId: endpoint.id, abort: () => {} };
     inflight.set(delivery.id, slot);
     bump(heldPerEndpoint, endpoint.id, 1);
@@ -240,11 +240,19 @@ export function createWebhookDispatcher(deps: {
     return secrets;
   }
 
-  async function attempt(endpoint: WebhookEndpointRow, delivery: WebhookDeliveryRow, slot: { abort: () => void }, releaseSlot: () => void): Promise<void> {
+  async function attempt(endpoint: WebhookEndpointRow, delivery: DueDeliveryRow, slot: { abort: () => void }, releaseSlot: () => void): Promise<void> {
     const startedAt = clock();
-    const eventRow = storage.events.get(delivery.event_id);
-    if (!eventRow) throw new Error(`event ${delivery.event_id} of delivery ${delivery.id} is missing`);
-    const event = events.toApiEvent(eventRow);
+    const event = events.toApiEvent({
+      seq: delivery.event_seq,
+      id: delivery.event_id,
+      type: delivery.event_type,
+      store_id: delivery.event_store_id,
+      livemode: delivery.event_livemode,
+      object_type: delivery.event_object_type,
+      object_id: delivery.event_object_id,
+      data: delivery.event_data,
+      created_at: delivery.event_created_at,
+    });
     let request: { headers: Record<string, string>; body: string } | null = null;
     let result: AttemptResult;
     try {

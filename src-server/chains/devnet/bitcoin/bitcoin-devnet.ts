@@ -3,16 +3,16 @@
 // in-memory regtest chain of real blocks and transactions (no bitcoind or electrs runs on our
 // machines; see ENV.md). Bitcoin or Litecoin; mines on demand or on an interval; pays from a public
 // faucet; replaces (BIP125), double-spends and reorgs on request; can play a flaky provider.
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ChainLogger, silentLogger } from '../../evm/chain-logger.ts';
 import { BitcoinChain, MempoolRejection } from './bitcoin-chain.ts';
 import { type BitcoinDevnetAddressFormat, type BitcoinDevnetNetwork, chainParams } from './bitcoin-devnet-params.ts';
 import { matchEsploraRoute, unknownEndpoint } from './bitcoin-esplora-api.ts';
 import { FaucetWallet, type PayRequest, type ReplaceRequest, type SentTransaction } from './bitcoin-faucet-wallet.ts';
 import { handleRpcBody } from './bitcoin-rpc-api.ts';
+import { type DevnetFault, createDevnetServer, readBody, send } from '../devnet-server.ts';
 
-export type BitcoinDevnetFault = 'none' | 'http429' | 'http503' | 'hang' | 'malformed';
+export type BitcoinDevnetFault = DevnetFault;
 
 export interface StartBitcoinDevnetOptions {
   /** Default 'bitcoin'. */
@@ -75,39 +75,11 @@ export interface BitcoinDevnet {
   stop(): Promise<void>;
 }
 
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const DEFAULT_INITIAL_BLOCKS = 200;
 /** A response cut off mid-body, as a dropped proxy connection leaves it. */
 const MALFORMED_BODY = '{"id":"0000000000000';
 
-class BodyTooLargeError extends Error {}
-
 class ControlError extends Error {}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new BodyTooLargeError(`body size is too big, the limit is ${MAX_BODY_BYTES}`));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function send(res: ServerResponse, status: number, contentType: string, body: string | Uint8Array, headers: Record<string, string> = {}): void {
-  if (res.destroyed) return;
-  const payload = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  res.writeHead(status, { 'content-type': contentType, 'content-length': payload.length, ...headers });
-  res.end(payload);
-}
 
 const sendJson = (res: ServerResponse, status: number, value: unknown): void =>
   send(res, status, 'application/json', JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
@@ -157,12 +129,18 @@ export async function startBitcoinDevnet(options: StartBitcoinDevnetOptions = {}
   const wallet = new FaucetWallet(chain);
   chain.mine(initialBlocks);
 
-  let fault: BitcoinDevnetFault = 'none';
-  let counts: Record<string, number> = {};
-  const hanging = new Set<ServerResponse>();
-  const count = (key: string): void => {
-    counts[key] = (counts[key] ?? 0) + 1;
-  };
+  const server = createDevnetServer({
+    name: 'bitcoin devnet',
+    logger,
+    handle,
+    faultResponses: {
+      http429: { contentType: 'text/plain', body: 'Too Many Requests' },
+      http503: { contentType: 'text/plain', body: 'Service Unavailable' },
+      malformed: { contentType: 'application/json', body: MALFORMED_BODY },
+    },
+    internalError: { contentType: 'text/plain', body: 'internal error' },
+    bodyTooLargeAs413: true,
+  });
 
   const toPayment = (sent: SentTransaction): BitcoinDevnetPayment => ({ txid: sent.txid, feeSats: sent.feeSats, vsize: sent.vsize, hex: sent.hex });
   const mine = (n: number): number => {
@@ -223,7 +201,7 @@ export async function startBitcoinDevnet(options: StartBitcoinDevnetOptions = {}
 
     // The devnet's own control routes are not part of the simulated provider: no faults there.
     if (path.startsWith('/devnet/')) {
-      count(`${method} ${path}`);
+      server.count(`${method} ${path}`);
       try {
         await handleControl(req, res, path);
       } catch (error) {
@@ -237,26 +215,9 @@ export async function startBitcoinDevnet(options: StartBitcoinDevnetOptions = {}
     const isRpc = path === '/rpc';
     const esploraPath = path === '/api' ? '/' : path.startsWith('/api/') ? path.slice(4) : path;
     const esplora = isRpc ? null : matchEsploraRoute(method, esploraPath);
-    count(isRpc ? `${method} /rpc` : (esplora?.route ?? `${method} ${path}`));
+    server.count(isRpc ? `${method} /rpc` : (esplora?.route ?? `${method} ${path}`));
 
-    switch (fault) {
-      case 'http429':
-        send(res, 429, 'text/plain', 'Too Many Requests', { 'retry-after': '1' });
-        return;
-      case 'http503':
-        send(res, 503, 'text/plain', 'Service Unavailable');
-        return;
-      case 'hang':
-        // Never answered; the client's timeout (or stop()) ends it.
-        hanging.add(res);
-        res.on('close', () => hanging.delete(res));
-        return;
-      case 'malformed':
-        send(res, 200, 'application/json', MALFORMED_BODY);
-        return;
-      case 'none':
-        break;
-    }
+    if (server.answerFault(res)) return;
 
     if (isRpc) {
       if (method !== 'POST') {
@@ -268,7 +229,7 @@ export async function startBitcoinDevnet(options: StartBitcoinDevnetOptions = {}
         return;
       }
       const reply = handleRpcBody(await readBody(req), chain);
-      for (const name of reply.methods) count(`rpc ${name}`);
+      for (const name of reply.methods) server.count(`rpc ${name}`);
       if (reply.status === 204) {
         res.writeHead(204);
         res.end();
@@ -288,36 +249,8 @@ export async function startBitcoinDevnet(options: StartBitcoinDevnetOptions = {}
     send(res, response.status, response.contentType, method === 'HEAD' ? '' : response.body);
   }
 
-  const server: Server = createServer((req, res) => {
-    void handle(req, res).catch((error: unknown) => {
-      const tooLarge = error instanceof BodyTooLargeError;
-      if (!tooLarge) logger.error({ err: (error as Error).message }, 'bitcoin devnet: handler crashed');
-      if (!res.headersSent && !res.destroyed) send(res, tooLarge ? 413 : 500, 'text/plain', tooLarge ? (error as Error).message : 'internal error');
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const url = `http://${host}:${(server.address() as AddressInfo).port}`;
-
-  let stopped = false;
-  let timer: NodeJS.Timeout | null = null;
-  const scheduleBlock = (): void => {
-    timer = setTimeout(() => {
-      try {
-        chain.mine(1);
-      } catch (error) {
-        logger.error({ err: (error as Error).message }, 'bitcoin devnet: interval mining failed');
-      }
-      if (!stopped) scheduleBlock();
-    }, blockTimeMs);
-    timer.unref();
-  };
-  if (blockTimeMs > 0) scheduleBlock();
+  const url = await server.listen(host, options.port ?? 0);
+  server.mineEvery(blockTimeMs, () => chain.mine(1));
 
   logger.info({ url, network, addressFormat, blockTimeMs, height: chain.height(), faucet: chain.faucet.address }, 'bitcoin devnet: listening');
 
@@ -341,24 +274,9 @@ export async function startBitcoinDevnet(options: StartBitcoinDevnetOptions = {}
     replace: (txid, request) => run(() => toPayment(wallet.replace(txid, request))),
     doubleSpend: (txid) => run(() => ({ txid: wallet.doubleSpend(txid).txid })),
     reorg: (depth, reorgOptions) => run(() => reorg(depth, reorgOptions)),
-    setFault(mode) {
-      fault = mode;
-      logger.info({ fault: mode }, 'bitcoin devnet: fault mode');
-    },
-    requestCounts: () => ({ ...counts }),
-    resetCounts() {
-      counts = {};
-    },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      for (const res of hanging) res.destroy();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      logger.info({ url }, 'bitcoin devnet: stopped');
-    },
+    setFault: (mode) => server.setFault(mode),
+    requestCounts: () => server.requestCounts(),
+    resetCounts: () => server.resetCounts(),
+    stop: () => server.stop(),
   };
 }

@@ -1,14 +1,14 @@
 // The Tron devnet: a loopback server speaking the java-tron HTTP API subset a payment watcher and
 // TronWeb use, over an in-memory chain (no Tron node runs on our machines; see ENV.md). It mines on
 // an interval or on demand, reorgs on request, and can play a flaky provider (429/503/hang/garbage).
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ChainLogger, silentLogger } from '../../evm/chain-logger.ts';
+import { BodyTooLargeError, type DevnetFault, createDevnetServer, readBody, send } from '../devnet-server.ts';
 import { TronChain } from './tron-chain.ts';
 import { TRON_DEVNET_FAUCET, TRON_DEVNET_USDT } from './tron-devnet-accounts.ts';
 import { JavaTronError, type Params, ROUTES } from './tron-http-api.ts';
 
-export type TronDevnetFault = 'none' | 'http429' | 'http503' | 'hang' | 'malformed';
+export type TronDevnetFault = DevnetFault;
 
 export interface StartTronDevnetOptions {
   /** Loopback only. */
@@ -40,36 +40,14 @@ export interface TronDevnet {
 }
 
 const DEFAULT_BLOCK_TIME_MS = 3_000;
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
 // TronGrid's answer when a key or IP exceeds its rate limit.
 const RATE_LIMITED_BODY = JSON.stringify({ Error: 'The key exceeds the frequency limit(15), and the query server is suspended for 1s' });
 // A response cut off mid-body, as a dropped proxy connection leaves it.
 const MALFORMED_BODY = '{"blockID":"0000000000000';
 
-class BodyTooLargeError extends Error {}
+const JSON_TYPE = 'application/json; charset=utf-8';
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new BodyTooLargeError(`body size is too big, the limit is ${MAX_BODY_BYTES}`));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function sendJson(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
-}
+const sendJson = (res: ServerResponse, status: number, body: string): void => send(res, status, JSON_TYPE, body);
 
 /** GET query and POST JSON body merged, as java-tron servlets read either. */
 async function requestParams(req: IncomingMessage, url: URL): Promise<Params> {
@@ -99,34 +77,23 @@ export async function startTronDevnet(options: StartTronDevnetOptions = {}): Pro
   // A real network is never at genesis, and wallets (TronWeb's local builder) cannot reference block
   // 0, whose header java-tron prints without a number: start at block 1.
   await chain.mine(1);
-  let fault: TronDevnetFault = 'none';
-  let counts: Record<string, number> = {};
-  const hanging = new Set<ServerResponse>();
+  const server = createDevnetServer({
+    name: 'tron devnet',
+    logger,
+    handle,
+    faultResponses: {
+      http429: { contentType: JSON_TYPE, body: RATE_LIMITED_BODY },
+      http503: { contentType: 'text/plain; charset=utf-8', body: 'Service Unavailable' },
+      malformed: { contentType: JSON_TYPE, body: MALFORMED_BODY },
+    },
+    internalError: { contentType: JSON_TYPE, body: JSON.stringify({ Error: 'internal error' }) },
+  });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', `http://${host}`);
     const path = url.pathname.replace(/\/+$/, '') || '/';
-    counts[path] = (counts[path] ?? 0) + 1;
-    switch (fault) {
-      case 'http429':
-        res.setHeader('retry-after', '1');
-        sendJson(res, 429, RATE_LIMITED_BODY);
-        return;
-      case 'http503':
-        res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
-        res.end('Service Unavailable');
-        return;
-      case 'hang':
-        // Never answered; the client's timeout (or stop()) ends it.
-        hanging.add(res);
-        res.on('close', () => hanging.delete(res));
-        return;
-      case 'malformed':
-        sendJson(res, 200, MALFORMED_BODY);
-        return;
-      case 'none':
-        break;
-    }
+    server.count(path);
+    if (server.answerFault(res)) return;
     // Devnet control, like anvil's evm_mine: lets a node that did not start this devnet mine on it.
     if (path === '/devnet/mine' && req.method === 'POST') {
       const params = await requestParams(req, url);
@@ -165,35 +132,8 @@ export async function startTronDevnet(options: StartTronDevnetOptions = {}): Pro
     if (!res.destroyed) sendJson(res, 200, JSON.stringify(body));
   }
 
-  const server: Server = createServer((req, res) => {
-    void handle(req, res).catch((error: unknown) => {
-      logger.error({ err: (error as Error).message }, 'tron devnet: handler crashed');
-      if (!res.headersSent && !res.destroyed) sendJson(res, 500, JSON.stringify({ Error: 'internal error' }));
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const url = `http://${host}:${(server.address() as AddressInfo).port}`;
-
-  let stopped = false;
-  let timer: NodeJS.Timeout | null = null;
-  const scheduleBlock = () => {
-    timer = setTimeout(() => {
-      chain
-        .mine(1)
-        .catch((error: unknown) => logger.error({ err: (error as Error).message }, 'tron devnet: interval mining failed'))
-        .finally(() => {
-          if (!stopped) scheduleBlock();
-        });
-    }, blockTimeMs);
-    timer.unref();
-  };
-  if (blockTimeMs > 0) scheduleBlock();
+  const url = await server.listen(host, options.port ?? 0);
+  server.mineEvery(blockTimeMs, () => chain.mine(1));
 
   logger.info({ url, blockTimeMs, genesis: chain.head().id, usdt: TRON_DEVNET_USDT }, 'tron devnet: listening');
 
@@ -203,24 +143,9 @@ export async function startTronDevnet(options: StartTronDevnetOptions = {}): Pro
     tokens: { USDT: TRON_DEVNET_USDT },
     mine: (n) => chain.mine(n),
     reorg: (depth, opts) => chain.reorg(depth, opts),
-    setFault(mode) {
-      fault = mode;
-      logger.info({ fault: mode }, 'tron devnet: fault mode');
-    },
-    requestCounts: () => ({ ...counts }),
-    resetCounts() {
-      counts = {};
-    },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      for (const res of hanging) res.destroy();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      logger.info({ url }, 'tron devnet: stopped');
-    },
+    setFault: (mode) => server.setFault(mode),
+    requestCounts: () => server.requestCounts(),
+    resetCounts: () => server.resetCounts(),
+    stop: () => server.stop(),
   };
 }
