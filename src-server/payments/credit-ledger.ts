@@ -12,6 +12,32 @@ import { attributeSharedTransfer } from './unique-amount.ts';
 
 const ISO = (d: Date) => d.toISOString();
 
+/** A new detected payment of `intentId`: a mined transfer with its block, a mempool one with the outpoints it spends. */
+function insertDetectedPayment(storage: Storage, chain: string, intentId: string, t: DetectedTransfer | PendingTransfer, now: Date): string {
+  const mined = 'blockNumber' in t;
+  const id = newId('pay');
+  storage.payments.insert({
+    id,
+    intent_id: intentId,
+    chain,
+    txid: t.txid,
+    output_index: t.index,
+    from_address: t.from,
+    to_address: t.to,
+    token_contract: t.tokenContract,
+    amount: t.amount.toString(),
+    block_number: mined ? t.blockNumber : null,
+    block_hash: mined ? t.blockHash : null,
+    block_time: mined ? new Date(t.blockTime * 1000).toISOString() : null,
+    status: 'detected',
+    detected_at: ISO(now),
+    confirmed_at: null,
+    reverted_at: null,
+    spends: mined ? null : JSON.stringify(t.spends),
+  });
+  return id;
+}
+
 export function createCreditLedger(deps: {
   storage: Storage;
   events: EventsService;
@@ -69,25 +95,7 @@ export function createCreditLedger(deps: {
           storage.payments.revive({ id: existing.id, output_index: t.index, block_number: t.blockNumber, block_hash: t.blockHash, block_time: blockTime });
           paymentId = existing.id;
         } else {
-          paymentId = newId('pay');
-          storage.payments.insert({
-            id: paymentId,
-            intent_id: intent.id,
-            chain,
-            txid: t.txid,
-            output_index: t.index,
-            from_address: t.from,
-            to_address: t.to,
-            token_contract: t.tokenContract,
-            amount: t.amount.toString(),
-            block_number: t.blockNumber,
-            block_hash: t.blockHash,
-            block_time: blockTime,
-            status: 'detected',
-            detected_at: ISO(now),
-            confirmed_at: null,
-            reverted_at: null,
-          });
+          paymentId = insertDetectedPayment(storage, chain, intent.id, t, now);
         }
         const entry = touched.get(intent.id) ?? { detected: [], reverted: [] };
         entry.detected.push(paymentId);
@@ -153,26 +161,7 @@ export function createCreditLedger(deps: {
           storage.payments.revivePending(existing.id);
           paymentId = existing.id;
         } else {
-          paymentId = newId('pay');
-          storage.payments.insert({
-            id: paymentId,
-            intent_id: intent.id,
-            chain,
-            txid: t.txid,
-            output_index: t.index,
-            from_address: t.from,
-            to_address: t.to,
-            token_contract: null,
-            amount: t.amount.toString(),
-            block_number: null,
-            block_hash: null,
-            block_time: null,
-            status: 'detected',
-            detected_at: ISO(now),
-            confirmed_at: null,
-            reverted_at: null,
-            spends: JSON.stringify(t.spends),
-          });
+          paymentId = insertDetectedPayment(storage, chain, intent.id, t, now);
         }
         entry(intent.id).detected.push(paymentId);
         logger.info({ chain, txid: t.txid, intent: intent.id, amount: t.amount.toString(), replaceable: t.replaceable }, 'payment seen in the mempool');

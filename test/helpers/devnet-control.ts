@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { type Address, createPublicClient, encodeFunctionData, erc20Abi, type Hex, http, keccak256 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
+import { expect } from 'vitest';
 import type { DevnetAccount } from '../../src-server/chains/devnet/devnet.ts';
 import { eventually } from './node.ts';
 
@@ -97,6 +98,15 @@ export interface HealthNetwork {
 export async function healthOf(merchantUrl: string): Promise<{ status: string; networks: HealthNetwork[] }> {
   const res = await fetch(`${merchantUrl}/healthz`);
   return (await res.json()) as { status: string; networks: HealthNetwork[] };
+}
+
+export type WatcherHealth = HealthNetwork & { watched_addresses: number; healthy: boolean };
+
+/** The node's `chain` watcher as /healthz lists it (a failed expectation when it is not listed). */
+export async function watcherHealth(merchantUrl: string, chain: string): Promise<WatcherHealth> {
+  const found = (await healthOf(merchantUrl)).networks.find((n) => n.chain === chain);
+  expect(found, `/healthz lists ${chain}`).toBeDefined();
+  return found as WatcherHealth;
 }
 
 /** Waits until the node's `chain` watcher has scanned block `block` (its cursor is past it). */
