@@ -28,3 +28,15 @@ it.each([0, 1001, 1.5, 'x'])('refuses blocks=%j with a 400', async (blocks) => {
   expect(res.status).toBe(400);
   expect(res.body.Error).toMatch(/blocks must be a whole number/);
 });
+
+it('two identical faucet payments at once are two transactions, never refused as duplicates', async () => {
+  const { tronDevnetPay } = await import('../../../src-server/chains/devnet/tron/tron-faucet.ts');
+  const to = 'TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH';
+  for (const token of [devnet.tokens.USDT, null]) {
+    const txids = await Promise.all([1, 2, 3].map(() => tronDevnetPay({ url: devnet.url, to, token, units: 1_500_000n })));
+    expect(new Set(txids).size).toBe(3);
+  }
+  await devnet.mine(1);
+  const block = (await post('/wallet/getnowblock', {})).body as { transactions?: { txID: string }[] };
+  expect(block.transactions?.length).toBe(6);
+});
