@@ -22,8 +22,11 @@ import { type ChainLogger, silentLogger } from '../evm/chain-logger.ts';
 import { parseJsonKeepingAmounts, satsFromCoinDecimal } from './json-amounts.ts';
 import type { UtxoNetwork } from './networks.ts';
 import {
+  AMOUNT_KEYS,
+  asArray,
+  asObject,
   assertTxids,
-  mapWithConcurrency,
+  malformed,
   MempoolTxCache,
   TXID_PATTERN,
   type UtxoBackend,
@@ -33,7 +36,8 @@ import {
   type UtxoTransaction,
   type WatchedScripts,
 } from './utxo-backend.ts';
-import { type BasicAuth, createUtxoHttp, type HttpAnswer, httpStatusError, type UtxoHttp, UtxoMalformedResponseError, UtxoRequestRefusedError } from './utxo-http.ts';
+import { mapWithConcurrency } from '../../util/concurrency.ts';
+import { type BasicAuth, createUtxoHttp, type HttpAnswer, httpStatusError, type UtxoHttp, UtxoRequestRefusedError } from './utxo-http.ts';
 
 export interface BitcoindBackendOptions {
   chain: string;
@@ -85,25 +89,9 @@ export const RPC_INVALID_PARAMETER = -8; // e.g. block height out of range
 // block, -32601 method not allowed on this endpoint, -32603) is the node's, and another URL may do.
 const REQUEST_FAULT_CODES: ReadonlySet<number> = new Set([RPC_INVALID_ADDRESS_OR_KEY, RPC_INVALID_PARAMETER, -3, -32600, -32602, -32700]);
 
-const AMOUNT_KEYS: ReadonlySet<string> = new Set(['value']);
-const HASH_PATTERN = /^[0-9a-f]{64}$/;
-
-function malformed(message: string): never {
-  throw new UtxoMalformedResponseError(message);
-}
-
-function asObject(value: unknown, what: string): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) malformed(`${what} is not an object`);
-  return value as Record<string, unknown>;
-}
-
-function asArray(value: unknown, what: string): unknown[] {
-  if (!Array.isArray(value)) malformed(`${what} is not an array`);
-  return value;
-}
 
 function hash64(value: unknown, what: string): string {
-  if (typeof value !== 'string' || !HASH_PATTERN.test(value)) malformed(`${what} is not a 32-byte hex hash`);
+  if (typeof value !== 'string' || !TXID_PATTERN.test(value)) malformed(`${what} is not a 32-byte hex hash`);
   return value;
 }
 

@@ -27,8 +27,11 @@ import { parseJsonKeepingAmounts, satsFromInteger } from './json-amounts.ts';
 import type { UtxoNetwork } from './networks.ts';
 import { parseRawBlock, parseRawHeader } from './raw-block.ts';
 import {
+  AMOUNT_KEYS,
+  asArray,
+  asObject,
   assertTxids,
-  mapWithConcurrency,
+  malformed,
   MempoolTxCache,
   pendingTransfersOf,
   TXID_PATTERN,
@@ -38,13 +41,13 @@ import {
   type UtxoTransaction,
   type WatchedScripts,
 } from './utxo-backend.ts';
+import { mapWithConcurrency } from '../../util/concurrency.ts';
 import {
   createUtxoHttp,
   failIfServerError,
   type HttpAnswer,
   httpStatusError,
   type UtxoHttp,
-  UtxoMalformedResponseError,
   type BasicAuth,
 } from './utxo-http.ts';
 
@@ -72,22 +75,6 @@ export interface EsploraBackend extends UtxoBackend {
   lastMempoolMode(): 'addresses' | 'txids' | null;
 }
 
-const AMOUNT_KEYS: ReadonlySet<string> = new Set(['value']);
-const HASH_PATTERN = /^[0-9a-f]{64}$/;
-
-function malformed(message: string): never {
-  throw new UtxoMalformedResponseError(message);
-}
-
-function asObject(value: unknown, what: string): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) malformed(`${what} is not an object`);
-  return value as Record<string, unknown>;
-}
-
-function asArray(value: unknown, what: string): unknown[] {
-  if (!Array.isArray(value)) malformed(`${what} is not an array`);
-  return value;
-}
 
 function text(answer: HttpAnswer): string {
   return answer.body.toString('utf8').trim();
@@ -156,7 +143,7 @@ export function createEsploraBackend(options: EsploraBackendOptions): EsploraBac
       if (answer.status === 404) return null;
       requireOk(answer);
       const hash = text(answer).toLowerCase();
-      return HASH_PATTERN.test(hash) ? hash : malformed(`/block-height/${height} answered ${JSON.stringify(hash.slice(0, 70))}`);
+      return TXID_PATTERN.test(hash) ? hash : malformed(`/block-height/${height} answered ${JSON.stringify(hash.slice(0, 70))}`);
     });
   }
 

@@ -12,17 +12,13 @@
 // it. Canonical outputs (what our addresses receive) are all in the transaction list.
 import { Block, crypto as btcCrypto, Transaction } from 'bitcoinjs-lib';
 import type { UtxoNetwork } from './networks.ts';
-import type { UtxoBlock, UtxoBlockHeader, UtxoTransaction } from './utxo-backend.ts';
-import { UtxoMalformedResponseError } from './utxo-http.ts';
+import { malformed, type UtxoBlock, type UtxoBlockHeader, type UtxoTransaction } from './utxo-backend.ts';
 
 const HEADER_BYTES = 80;
 const SEQUENCE_FINAL_MINUS_ONE = 0xffff_fffe;
 const MWEB_FLAG = 0x08;
 const WITNESS_FLAG = 0x01;
 
-function malformed(message: string): never {
-  throw new UtxoMalformedResponseError(message);
-}
 
 /** Byte-reversed hex: how hashes are displayed (txids, block hashes). */
 function displayHex(hash: Uint8Array): string {

@@ -22,7 +22,8 @@ import { type ChainLogger, silentLogger } from '../evm/chain-logger.ts';
 import { createBitcoindBackend } from './bitcoind-backend.ts';
 import { createEsploraBackend } from './esplora-backend.ts';
 import { canonicalUtxoAddress, DEFAULT_DUST_THRESHOLD_SATS, outputScriptHex, type UtxoNetwork } from './networks.ts';
-import { mapWithConcurrency, type UtxoBackend, type UtxoBlockHeader, type WatchedScripts } from './utxo-backend.ts';
+import { type UtxoBackend, type UtxoBlockHeader, type WatchedScripts } from './utxo-backend.ts';
+import { mapWithConcurrency } from '../../util/concurrency.ts';
 import type { BasicAuth } from './utxo-http.ts';
 
 export type UtxoBackendConfig =

@@ -2,6 +2,7 @@
 // adapter, the shapes they hand back, and what they share: matching outputs to watched scripts and
 // remembering which mempool transactions were already fetched.
 import type { PendingTransfer, RpcEndpointHealth, TransactionState } from '../types.ts';
+import { UtxoMalformedResponseError } from './utxo-http.ts';
 
 /** One transaction output, as both backends parse it. */
 export interface UtxoOutput {
@@ -62,6 +63,24 @@ export interface UtxoBackend {
 
 export const TXID_PATTERN = /^[0-9a-f]{64}$/;
 
+/** A response that is not what the protocol promises: fail over, never guess. */
+export function malformed(message: string): never {
+  throw new UtxoMalformedResponseError(message);
+}
+
+export function asObject(value: unknown, what: string): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) malformed(`${what} is not an object`);
+  return value as Record<string, unknown>;
+}
+
+export function asArray(value: unknown, what: string): unknown[] {
+  if (!Array.isArray(value)) malformed(`${what} is not an array`);
+  return value;
+}
+
+/** JSON keys whose numbers are amounts, parsed exactly (see json-amounts.ts). */
+export const AMOUNT_KEYS: ReadonlySet<string> = new Set(['value']);
+
 export function assertTxids(txids: readonly string[]): void {
   for (const txid of txids) {
     if (!TXID_PATTERN.test(txid)) throw new TypeError(`not a transaction id (64 lowercase hex): ${JSON.stringify(txid)}`);
@@ -78,19 +97,6 @@ export function pendingTransfersOf(tx: UtxoTransaction, watched: WatchedScripts)
     transfers.push({ txid: tx.txid, index: output.vout, from: tx.from, to, tokenContract: null, amount: output.value, replaceable: tx.replaceable, spends: tx.spends });
   }
   return transfers;
-}
-
-export async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /**

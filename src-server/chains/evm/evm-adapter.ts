@@ -9,6 +9,7 @@ import type { BlockRef, ChainAdapter, DetectedTransfer, RpcEndpointHealth, ScanR
 import { type ChainLogger, silentLogger } from './chain-logger.ts';
 import { createFailoverRpc, unwrapRpcError } from './rpc-failover.ts';
 import { buildTransferLogFilter, decodeTransferLog, isRangeTooLargeError, type TransferLogFilter } from './transfer-logs.ts';
+import { mapWithConcurrency } from '../../util/concurrency.ts';
 
 export interface EvmAdapterOptions {
   /** Network id, e.g. 'ethereum', 'bsc', 'devnet'. */
@@ -57,19 +58,6 @@ function toBlockRef(block: HeaderBlock): BlockRef {
     parentHash: block.parentHash.toLowerCase(),
     time: Number.parseInt(block.timestamp, 16),
   };
-}
-
-async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 interface SortableTransfer extends DetectedTransfer {

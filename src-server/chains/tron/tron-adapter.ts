@@ -13,6 +13,7 @@ import type { BlockRef, ChainAdapter, DetectedTransfer, RpcEndpointHealth, ScanR
 import { type ChainLogger, silentLogger } from '../evm/chain-logger.ts';
 import { isTronHexAddress, normalizeTronAddress, tronAddressFromHex, tronHexKey } from './address.ts';
 import { createTronHttp, TronMalformedResponseError } from './tron-http.ts';
+import { mapWithConcurrency } from '../../util/concurrency.ts';
 
 export interface TronAdapterOptions {
   /** Network id, e.g. 'tron'. */
@@ -261,19 +262,6 @@ export function decodeTrc20TransferLog(log: { address: string; topics: readonly 
 }
 
 // --- the adapter -------------------------------------------------------------------------------
-
-async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 interface SortableTransfer extends DetectedTransfer {
   txPosition: number;
