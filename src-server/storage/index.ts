@@ -1,12 +1,15 @@
 import { createApiKeysStore } from './api-keys-store.ts';
 import { createChainStore } from './chain-store.ts';
+import { createCheckoutStore } from './checkout-store.ts';
 import type { Db } from './db.ts';
+import { createGroupCommit } from './group-commit.ts';
 import { createEventsStore } from './events-store.ts';
 import { createIdempotencyStore } from './idempotency-store.ts';
 import { createPaymentIntentsStore } from './payment-intents-store.ts';
 import { createPaymentsStore } from './payments-store.ts';
 import { createSecretsStore } from './secrets-store.ts';
 import { createStoresStore } from './stores-store.ts';
+import { createTunnelStore } from './tunnel-store.ts';
 import { createWalletStore } from './wallet-store.ts';
 import { createWebhooksStore } from './webhooks-store.ts';
 
@@ -24,6 +27,10 @@ export function createStorage(db: Db) {
     events: createEventsStore(db),
     idempotency: createIdempotencyStore(db),
     webhooks: createWebhooksStore(db),
+    tunnel: createTunnelStore(db),
+    checkout: createCheckoutStore(db),
+    /** Runs `fn` with other concurrent writes in one transaction (one fsync); resolves once it is durable. */
+    groupTransaction: createGroupCommit(db),
     /** Runs `fn` in one IMMEDIATE transaction (writers serialize; no SQLITE_BUSY upgrades mid-way). */
     transaction<T>(fn: () => T): T {
       return db.transaction(fn).immediate();
