@@ -1,15 +1,43 @@
 // The public listener: the only surface a tunnel may expose. It mounts customer-facing routes
-// only (the checkout issue adds the pages); nothing of the merchant API or dashboard lives here.
+// only (public-routes.ts); nothing of the merchant API, dashboard, docs, health or metrics lives here.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
+import { createPublicViews, type CheckoutSessionsPort, type PaymentLinksPort } from '../checkout/public-views.ts';
+import { createPaymentSimulator } from '../checkout/simulate-payment.ts';
+import { loadCheckoutAssets } from '../checkout/static-assets.ts';
+import type { PaymentIntentsService } from '../payments/payment-intents-service.ts';
+import type { Storage } from '../storage/index.ts';
+import { randomBase62 } from '../util/ids.ts';
+import { toApiError } from './errors.ts';
+import type { TestHelpersPort } from './payment-intents-routes.ts';
+import { publicRoutes, type PublicRoutesDeps } from './public-routes.ts';
 
-export function createPublicApp(deps: { logger: Logger; requestsPerMinute?: number }): express.Express {
+export interface PublicAppDeps {
+  logger: Logger;
+  storage: Storage;
+  intents: PaymentIntentsService;
+  testHelpers: () => TestHelpersPort | null;
+  checkoutSessions?: () => CheckoutSessionsPort | null;
+  paymentLinks?: () => PaymentLinksPort | null;
+  publicBaseUrl?: () => string;
+  /** Requests per client address per minute over the whole listener. Default 600. */
+  requestsPerMinute?: number;
+  /** Tuning of the routes (stream caps, simulator rate). */
+  routes?: Pick<PublicRoutesDeps, 'streamsPerIp' | 'simulationsPerMinute' | 'streamPollMs' | 'heartbeatMs' | 'streamMaxMs'>;
+  /** Pause between blocks a simulated payment mines (ms). */
+  simulatedBlockIntervalMs?: number;
+}
+
+const errorBody = (type: string, code: string, message: string) => ({ error: { type, code, message, param: null } });
+
+export function createPublicApp(deps: PublicAppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('trust proxy', false);
+  app.set('query parser', 'simple');
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -20,6 +48,7 @@ export function createPublicApp(deps: { logger: Logger; requestsPerMinute?: numb
           styleSrc: ["'self'"],
           imgSrc: ["'self'", 'data:'],
           connectSrc: ["'self'"],
+          fontSrc: ["'self'"],
           objectSrc: ["'none'"],
           baseUri: ["'none'"],
           formAction: ["'self'"],
@@ -27,9 +56,15 @@ export function createPublicApp(deps: { logger: Logger; requestsPerMinute?: numb
         },
       },
       referrerPolicy: { policy: 'no-referrer' },
+      xFrameOptions: { action: 'deny' },
       crossOriginEmbedderPolicy: false,
     }),
   );
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    req.requestId = `req_${randomBase62(16)}`;
+    res.setHeader('Request-Id', req.requestId);
+    next();
+  });
   app.use(
     rateLimit({
       windowMs: 60_000,
@@ -37,19 +72,45 @@ export function createPublicApp(deps: { logger: Logger; requestsPerMinute?: numb
       standardHeaders: 'draft-8',
       legacyHeaders: false,
       handler: (_req: Request, res: Response) => {
-        res.status(429).json({ error: { type: 'rate_limit_error', code: 'rate_limited', message: 'Too many requests; slow down.', param: null } });
+        res.status(429).json(errorBody('rate_limit_error', 'rate_limited', 'Too many requests; slow down.'));
       },
     }),
   );
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+
+  const views = createPublicViews({ storage: deps.storage, intents: deps.intents });
+  const simulator = createPaymentSimulator({
+    intentRow: views.intentRow,
+    testHelpers: deps.testHelpers,
+    logger: deps.logger,
+    ...(deps.simulatedBlockIntervalMs !== undefined ? { blockIntervalMs: deps.simulatedBlockIntervalMs } : {}),
   });
+  app.use(
+    publicRoutes({
+      logger: deps.logger,
+      views,
+      simulator,
+      canSimulate: () => deps.testHelpers() !== null,
+      checkoutSessions: deps.checkoutSessions ?? (() => null),
+      paymentLinks: deps.paymentLinks ?? (() => null),
+      assets: loadCheckoutAssets(),
+      publicBaseUrl: deps.publicBaseUrl ?? (() => ''),
+      ...deps.routes,
+    }),
+  );
+
   app.use((_req: Request, res: Response) => {
-    res.status(404).json({ error: { type: 'invalid_request_error', code: 'not_found', message: 'Not found.', param: null } });
+    res.status(404).json(errorBody('invalid_request_error', 'not_found', 'Not found.'));
   });
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    deps.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'public listener error');
-    res.status(500).json({ error: { type: 'api_error', code: 'internal_error', message: 'Something went wrong.', param: null } });
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) return void res.end();
+    const apiError = toApiError(err);
+    if (apiError) return void res.status(apiError.status).set(apiError.headers).json(apiError.toBody());
+    const e = err as { type?: string; status?: number };
+    if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+      return void res.status(e.status).json(errorBody('invalid_request_error', 'bad_request', 'The request could not be read.'));
+    }
+    deps.logger.error({ requestId: req.requestId, err: err instanceof Error ? err.message : String(err) }, 'public listener error');
+    res.status(500).json(errorBody('api_error', 'internal_error', `Something went wrong (request ${req.requestId}).`));
   });
   return app;
 }
