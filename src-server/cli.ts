@@ -12,6 +12,7 @@ import { ADDRESS_SCHEMES, type AddressScheme } from './wallet/derive.ts';
 import { parseWatchOnlyInput } from './wallet/extended-key.ts';
 import { KeyStoreError, NO_KEY_STORE, openKeyStore, type PassphrasePromptRequest } from './wallet/key-store.ts';
 import { createWalletService, WalletError } from './wallet/wallet-service.ts';
+import { cmdTunnel, TUNNEL_USAGE, TunnelCommandError } from './tunnel/tunnel-command.ts';
 
 const HELP = `kassa ${VERSION} — your own crypto payment gateway
 
@@ -30,6 +31,9 @@ Usage:
                                  detects payments, can never sign a sweep or withdrawal
   kassa wallet addresses [--mode test|live] [--scheme evm|tron|btc|ltc] [--limit N] [--json]
   kassa backup FILE              consistent copy of the database (SQLite online backup)
+  ${TUNNEL_USAGE}
+                                 the tunnel exposing the public listener (checkout pages only);
+                                 waits for a running node to connect, else saved for \`kassa serve\`
   kassa transfers unattributed [--json]
                                  money that reached our addresses but pays no intent (wrong asset,
                                  or an amount matching no intent on a shared address)
@@ -347,6 +351,17 @@ export async function main(argv: string[]): Promise<void> {
         return await cmdBackup(rest);
       case 'transfers':
         return await cmdTransfers(rest);
+      case 'tunnel':
+        return await cmdTunnel(rest, {
+          home: homeFrom,
+          loadConfig: (home) => loadConfig({ home }).config,
+          openHome,
+          readSecret: readHidden,
+          promptPassphrase: process.stdin.isTTY ? promptPassphrase : undefined,
+          stdout: (text) => process.stdout.write(text),
+          stderr: (text) => process.stderr.write(text),
+          env: process.env,
+        });
       case 'version':
       case '--version':
         process.stdout.write(`${VERSION}\n`);
@@ -362,6 +377,7 @@ export async function main(argv: string[]): Promise<void> {
     }
   } catch (err) {
     if (err instanceof UsageError) fail(err.message);
+    if (err instanceof TunnelCommandError) fail(err.message, err.exitCode);
     if (err instanceof ConfigError) fail(err.message);
     if (err instanceof KeyStoreError) fail(`${err.message}\n  fix: ${err.fix}`);
     if (err instanceof WalletError) fail(`${err.message}\n  fix: ${err.fix}`);

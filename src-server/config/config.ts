@@ -2,6 +2,7 @@ import envPaths from 'env-paths';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { TUNNEL_PROVIDERS } from '../tunnel/types.ts';
 import { DEFAULT_RETRY_SCHEDULE } from '../webhooks/retry-schedule.ts';
 
 const networkIds = ['ethereum', 'bsc', 'polygon', 'base', 'arbitrum', 'tron', 'bitcoin', 'litecoin'] as const;
@@ -31,6 +32,34 @@ const UtxoDevnetConfig = z
     /** Outputs below this many satoshis/litoshis are ignored (default 546 / 5460). */
     dustThresholdSats: z.number().int().min(0).max(100_000_000).optional(),
   })
+  .prefault({});
+
+/** The tunnel exposing the public listener (see README "Tunnel"); the CLI and the API start and stop it at runtime. */
+const TunnelConfig = z
+  .strictObject({
+    /** Started with every `kassa serve` when autoStart is true. */
+    provider: z.enum(TUNNEL_PROVIDERS).optional(),
+    autoStart: z.boolean().default(false),
+    localtunnel: z
+      .strictObject({
+        host: z.url({ protocol: /^https?$/ }).optional(),
+        subdomain: z.string().regex(/^(?:[a-z0-9][a-z0-9-]{2,61}[a-z0-9])$/).optional(),
+      })
+      .prefault({}),
+    ngrok: z.strictObject({ domain: z.string().min(1).max(253).optional() }).prefault({}),
+    cloudflared: z.strictObject({ bin: z.string().min(1).optional() }).prefault({}),
+    custom: z.strictObject({ url: z.url({ protocol: /^https?$/ }).optional(), probe: z.boolean().default(false) }).prefault({}),
+    reconnect: z
+      .strictObject({
+        initialDelayMs: z.number().int().min(10).max(600_000).default(1000),
+        maxDelayMs: z.number().int().min(10).max(3_600_000).default(60_000),
+      })
+      .prefault({}),
+    /** A connect attempt that takes longer fails and is retried. */
+    connectTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+  })
+  .refine((t) => !t.autoStart || t.provider !== undefined, { message: 'autoStart needs a provider', path: ['provider'] })
+  .refine((t) => !(t.autoStart && t.provider === 'custom') || t.custom.url !== undefined, { message: 'the custom provider needs custom.url', path: ['custom', 'url'] })
   .prefault({});
 
 export const ConfigSchema = z.strictObject({
@@ -105,6 +134,7 @@ export const ConfigSchema = z.strictObject({
   /** Fixed fiat rates, "EUR/USDT": "1.0870" = 1 EUR buys 1.0870 USDT. */
   rates: z.record(z.string().regex(/^[A-Z]{3}\/[A-Z0-9]{2,10}$/), z.string().regex(/^\d+(\.\d+)?$/)).default({}),
   rateLimitDefault: z.number().int().min(1).max(100_000).default(100),
+  tunnel: TunnelConfig,
   /** Settings of the default store (the stores API arrives later; until then they live here). */
   store: z
     .strictObject({

@@ -23,6 +23,8 @@ export const SCOPES = [
   'escrows:write',
   'stores:read',
   'stores:write',
+  'tunnel:read',
+  'tunnel:write',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
@@ -154,7 +156,11 @@ export function createApiKeysService(deps: { storage: Storage; defaultRateLimit:
       const last = lastTouched.get(row.id) ?? 0;
       if (now.getTime() - last > 60_000) {
         lastTouched.set(row.id, now.getTime());
-        storage.apiKeys.touchLastUsed(row.id, now.toISOString());
+        try {
+          storage.apiKeys.touchLastUsed(row.id, now.toISOString());
+        } catch {
+          // Informational only: a full or read-only disk must not turn every read into an error.
+        }
       }
       return {
         id: row.id,
