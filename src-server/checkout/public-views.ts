@@ -2,7 +2,9 @@
 // merchant or customer data (no email, metadata, custom_id, store). Ids are hostile input: only
 // the shape we issue is ever looked up.
 import { getNetwork, type NetworkInfo } from '../money/assets.ts';
+import type { CheckoutSessionsService } from '../payments/checkout-sessions-service.ts';
 import type { PaymentIntentsService, PaymentIntentObject } from '../payments/payment-intents-service.ts';
+import type { PaymentLinksService } from '../payments/payment-links-service.ts';
 import type { Storage } from '../storage/index.ts';
 import { isWellFormedId } from '../util/ids.ts';
 
@@ -40,42 +42,13 @@ export interface PublicIntentView {
   paid_at: string | null;
 }
 
-/** The session shape helper A's checkout-sessions service returns to the public listener. */
-export interface PublicCheckoutSession {
-  object: 'checkout_session';
-  id: string;
-  livemode: boolean;
-  status: 'open' | 'complete' | 'expired' | 'canceled';
-  amount: string;
-  currency: string;
-  description: string | null;
-  success_url: string | null;
-  cancel_url: string | null;
-  expires_at: string;
-  completed_at: string | null;
-  payment_intent: string | null;
-  options: { payment_intent: string; network: string; asset: string; pay_amount: string; status: string }[];
-}
+export type { PublicCheckoutSession } from '../payments/checkout-sessions-service.ts';
+export type { PublicPaymentLink } from '../payments/payment-links-service.ts';
 
-export interface PublicPaymentLink {
-  id: string;
-  livemode: boolean;
-  active: boolean;
-  amount: string | null;
-  currency: string;
-  description: string | null;
-  min_amount?: string | null;
-  max_amount?: string | null;
-}
-
-export interface CheckoutSessionsPort {
-  getPublic(id: string): PublicCheckoutSession | null;
-}
-
-export interface PaymentLinksPort {
-  getPublic(id: string): PublicPaymentLink | null;
-  openSession(id: string, input: { amount?: string }): PublicCheckoutSession;
-}
+/** What the public listener needs of the checkout-sessions service. */
+export type CheckoutSessionsPort = Pick<CheckoutSessionsService, 'getPublic'>;
+/** What the public listener needs of the payment-links service. */
+export type PaymentLinksPort = Pick<PaymentLinksService, 'getPublic' | 'openSession'>;
 
 /** Only http(s) URLs leave the page as links or redirects (never `javascript:` and friends). */
 export function safeHttpUrl(value: string | null | undefined): string | null {
