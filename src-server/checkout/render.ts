@@ -120,7 +120,8 @@ ${f.body}
 }
 
 function copyButton(targetId: string, label: string, m: Messages): string {
-  return `<button type="button" class="copy" data-copy="${esc(targetId)}" aria-label="${esc(`${m.copy}: ${label}`)}">${esc(m.copy)}</button>`;
+  // data-label lets the script keep the accessible name in step with the text ("Copied: Address").
+  return `<button type="button" class="copy" data-copy="${esc(targetId)}" data-label="${esc(label)}" aria-label="${esc(`${m.copy}: ${label}`)}">${esc(m.copy)}</button>`;
 }
 
 function field(id: string, label: string, value: string, m: Messages, extraClass = ''): string {
@@ -181,9 +182,9 @@ ${view.description ? `<p class="description"><span class="muted">${esc(m.descrip
 <section class="status" aria-labelledby="status-heading">
 <h2 id="status-heading" class="visually-hidden">${esc(m.status)}</h2>
 <p id="status-text" role="status" aria-live="polite">${esc(statusText(view, m))}</p>
-<p id="status-detail" aria-live="polite"${detail ? '' : ' hidden'}>${esc(detail)}</p>
-<p id="redirect-note" hidden>${esc(m.redirecting)}</p>
-<p id="updates-note" class="muted" hidden>${esc(m.updates_paused)}</p>
+<p id="status-detail" aria-live="polite">${esc(detail)}</p>
+<p id="redirect-note" role="status" aria-live="polite"></p>
+<p id="updates-note" class="muted" role="status" aria-live="polite"></p>
 <p class="countdown pay-only"><span class="muted">${esc(m.time_left)}:</span> <time id="countdown" datetime="${esc(view.expires_at)}">${esc(countdownText(view.expires_at, now, m))}</time></p>
 </section>
 <section class="pay pay-only" aria-label="${esc(m.page_title)}">
@@ -244,7 +245,7 @@ ${session.description ? `<p class="description"><span class="muted">${esc(m.desc
 <p class="total"><span class="muted">${esc(m.order_total)}:</span> <strong id="order-total">${esc(orderTotal)}</strong></p>
 </header>
 <section class="status">
-<h2 id="status-text" role="status" aria-live="polite">${esc(statusMessage)}</h2>
+<div role="status" aria-live="polite"><h2 id="status-text">${esc(statusMessage)}</h2></div>
 ${session.status === 'open' ? `<p class="countdown"><span class="muted">${esc(m.time_left)}:</span> <time id="countdown" datetime="${esc(session.expires_at)}">${esc(countdownText(session.expires_at, now, m))}</time></p>` : ''}
 </section>
 ${options ? `<ul class="options" aria-labelledby="status-text">${options}</ul>` : ''}

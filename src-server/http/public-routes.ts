@@ -104,7 +104,9 @@ export function publicRoutes(deps: PublicRoutesDeps): express.Router {
   };
 
   const notFoundPage = (req: Request, res: Response) => {
-    const path = /^\/(checkout|pay|l)\/[A-Za-z0-9_]{1,64}$/.test(req.path) ? req.path : '/checkout/';
+    // The language switcher links back to this path only when it holds an id of a shape we issue.
+    const id = /^\/(?:checkout|pay|l)\/([A-Za-z0-9_]{1,64})$/.exec(req.path)?.[1];
+    const path = id && (isWellFormedId(id, 'pi') || isWellFormedId(id, 'cs') || isWellFormedId(id, 'plink')) ? req.path : '/checkout/';
     sendHtml(res, 404, renderNotFoundPage({ lang: langOf(req), assets: deps.assets, path }));
   };
 
@@ -160,8 +162,13 @@ export function publicRoutes(deps: PublicRoutesDeps): express.Router {
       throw new ApiError(403, 'invalid_request_error', 'cross_origin', 'This form can only be sent from its own page.');
     }
     const raw = firstString((req.body as Record<string, unknown> | undefined)?.amount);
-    const amount = raw === undefined ? undefined : raw.trim().replace(',', '.').slice(0, 40);
+    const typed = raw === undefined ? undefined : raw.trim().replace(',', '.');
+    const amount = typed?.slice(0, 40);
     try {
+      // Longer than the form allows is refused, never cut: a cut amount is not what the customer typed.
+      if (link.amount === null && typed !== undefined && typed.length > 40) {
+        throw Object.assign(new Error('amount must be at most 40 characters'), { status: 400, param: 'amount' });
+      }
       const session = links.openSession(link.id, link.amount === null ? { amount: amount ?? '' } : {});
       res.redirect(303, `/checkout/${session.id}?lang=${lang}`);
     } catch (err) {

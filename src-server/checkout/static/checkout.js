@@ -38,9 +38,15 @@
       var target = byId(button.getAttribute('data-copy'));
       if (!target) return;
       copyText(target.textContent.trim()).then(function () {
+        var label = button.getAttribute('data-label');
         button.textContent = m.copied || 'Copied';
+        if (label) button.setAttribute('aria-label', (m.copied || 'Copied') + ': ' + label);
         button.classList.add('done');
-        setTimeout(function () { button.textContent = m.copy || 'Copy'; button.classList.remove('done'); }, 1500);
+        setTimeout(function () {
+          button.textContent = m.copy || 'Copy';
+          if (label) button.setAttribute('aria-label', (m.copy || 'Copy') + ': ' + label);
+          button.classList.remove('done');
+        }, 1500);
       }, function () { /* the value stays selectable by hand */ });
     });
   });
@@ -65,8 +71,8 @@
   function redirectSoon(url) {
     if (redirected || !url) return;
     redirected = true;
-    var note = byId('redirect-note');
-    if (note) note.hidden = false;
+    // Live regions stay in the page, empty, so screen readers announce the text when it arrives.
+    setText('redirect-note', m.redirecting || '');
     setTimeout(function () { window.location.assign(url); }, 2500);
   }
 
@@ -104,7 +110,7 @@
     setText('status-text', intentStatusText(view));
     var detail = intentDetail(view);
     var detailEl = byId('status-detail');
-    if (detailEl) { detailEl.textContent = detail; detailEl.hidden = !detail; }
+    if (detailEl && detailEl.textContent !== detail) detailEl.textContent = detail;
     var send = (view.payments || []).length > 0 && view.amount_remaining !== '0' ? view.amount_remaining : view.pay_amount;
     setText('pay-amount', send);
     if (view.payment_uri && view.payment_uri !== lastUri) {
@@ -145,8 +151,7 @@
       .then(function (res) { return res.ok ? res.json() : null; })
       .then(function (body) {
         if (!body || !body.data) return;
-        var paused = byId('updates-note');
-        if (paused) paused.hidden = true;
+        setText('updates-note', '');
         done = apply(body.data);
       })
       .catch(function () { /* try again on the next tick */ })
@@ -154,8 +159,7 @@
   }
   function startPolling() {
     if (pollTimer === null && !done) {
-      var paused = byId('updates-note');
-      if (paused) paused.hidden = false;
+      setText('updates-note', m.updates_paused || '');
       pollTimer = setTimeout(poll, 1000);
     }
   }
