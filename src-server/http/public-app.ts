@@ -13,6 +13,7 @@ import { randomBase62 } from '../util/ids.ts';
 import { toApiError } from './errors.ts';
 import type { TestHelpersPort } from './payment-intents-routes.ts';
 import { publicRoutes, type PublicRoutesDeps } from './public-routes.ts';
+import { clientAddress } from './client-address.ts';
 
 export interface PublicAppDeps {
   logger: Logger;
@@ -71,6 +72,8 @@ export function createPublicApp(deps: PublicAppDeps): express.Express {
       limit: deps.requestsPerMinute ?? 600,
       standardHeaders: 'draft-8',
       legacyHeaders: false,
+      // Behind a tunnel every customer arrives from loopback: limit by the address the proxy reports.
+      keyGenerator: (req: Request) => clientAddress(req),
       handler: (_req: Request, res: Response) => {
         res.status(429).json(errorBody('rate_limit_error', 'rate_limited', 'Too many requests; slow down.'));
       },

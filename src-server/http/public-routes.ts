@@ -18,6 +18,7 @@ import type { PaymentSimulator } from '../checkout/simulate-payment.ts';
 import type { CheckoutAssets } from '../checkout/static-assets.ts';
 import { isWellFormedId } from '../util/ids.ts';
 import { ApiError } from './errors.ts';
+import { clientAddress } from './client-address.ts';
 
 export interface PublicRoutesDeps {
   logger: Logger;
@@ -85,9 +86,6 @@ export function isSameOrigin(req: Request, publicBaseUrl: string): boolean {
   }
 }
 
-function clientAddress(req: Request): string {
-  return req.socket.remoteAddress ?? 'unknown';
-}
 
 export function publicRoutes(deps: PublicRoutesDeps): express.Router {
   const router = express.Router();

@@ -277,6 +277,27 @@ describe('public status', () => {
     }, 'a stream slot to free up');
   });
 
+  it('behind a tunnel, customers the proxy tells apart get their own stream slots', async () => {
+    const pi = await createIntent();
+    const url = `${node.publicUrl}/api/public/payment-intents/${pi.id}/stream`;
+    const controllers: AbortController[] = [];
+    const open = async (forwardedFor: string) => {
+      const c = new AbortController();
+      controllers.push(c);
+      return fetch(url, { signal: c.signal, headers: { 'x-forwarded-for': forwardedFor } });
+    };
+    try {
+      for (let i = 0; i < 8; i++) expect((await open('198.51.100.1')).status).toBe(200);
+      expect((await open('198.51.100.1')).status).toBe(429);
+      // A second customer through the same local proxy (the tunnel connects from loopback).
+      expect((await open('198.51.100.2')).status).toBe(200);
+      // A customer cannot pick another bucket by prepending: the proxy's appended entry counts.
+      expect((await open('203.0.113.5, 198.51.100.1')).status).toBe(429);
+    } finally {
+      for (const c of controllers) c.abort();
+    }
+  });
+
   it('rate-limits "Simulate payment" per client', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++) {
