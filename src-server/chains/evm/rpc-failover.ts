@@ -82,7 +82,9 @@ export function isEndpointFailure(error: unknown, method: string): boolean {
 function describeError(error: unknown, endpoint: Endpoint): string {
   let text: string;
   if (error instanceof HttpRequestError) {
-    text = `${error.status ? `HTTP ${error.status}` : 'connection failed'}${error.details ? `: ${error.details}` : ''}`;
+    // viem wraps a body it cannot parse (an error page, an answer cut off) without a status: the endpoint answered.
+    const kind = error.status ? `HTTP ${error.status}` : error.cause instanceof SyntaxError ? 'response is not JSON' : 'connection failed';
+    text = `${kind}${error.details ? `: ${error.details}` : ''}`;
   } else if (error instanceof BaseError) {
     text = error.details && error.details !== error.shortMessage ? `${error.shortMessage} ${error.details}` : error.shortMessage;
   } else {
