@@ -18,10 +18,9 @@ import type { KeyStore } from '../src-server/wallet/key-store.ts';
 import { createWebhookDispatcher } from '../src-server/webhooks/dispatcher.ts';
 import { createEventsService } from '../src-server/webhooks/events-service.ts';
 import { createWebhookEndpointsService } from '../src-server/webhooks/webhook-endpoints-service.ts';
+import type { BenchOptions, BenchRow } from './lib.ts';
 
-const EVENTS_PER_RUN = 5000;
-const WARMUP_EVENTS = 2000;
-const RUNS = 3;
+const TARGET_RATIO = 0.5;
 const CONCURRENCIES = [4, 16];
 const RECORD_BATCH = 500;
 const RUN_TIMEOUT_MS = 60_000;
@@ -117,7 +116,11 @@ function median(values: number[]): number {
 
 const secondsSince = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;
 
-export async function benchWebhooks(): Promise<void> {
+export async function benchWebhooks(opts: BenchOptions): Promise<BenchRow[]> {
+  const EVENTS_PER_RUN = opts.quick ? 2000 : 5000;
+  const WARMUP_EVENTS = opts.quick ? 1000 : 2000;
+  const RUNS = opts.quick ? 2 : 3;
+  const rows: BenchRow[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'kassa-bench-webhooks-'));
   const receiver = await startReceiver();
   const home = openHome(dir);
@@ -248,7 +251,17 @@ export async function benchWebhooks(): Promise<void> {
       console.log(`    kassa dispatcher (outbox read, unseal secret, sign, POST, attempt row + status committed in group transactions): ${fmt(kassa)}`);
       console.log(`    bare node:http client (sign, POST, keep-alive agent):                                                  ${fmt(bare)}`);
       console.log(`    ratio kassa / bare: ${(median(kassa) / median(bare)).toFixed(3)}`);
+      rows.push({
+        bench: 'webhooks',
+        figure: `webhook deliveries per second, concurrency ${concurrency} (${EVENTS_PER_RUN} events per run, median of ${RUNS})`,
+        ours: `${median(kassa).toFixed(0)}/s`,
+        baseline: `bare node:http client ${median(bare).toFixed(0)}/s; target ratio >= ${TARGET_RATIO}`,
+        ratio: (median(kassa) / median(bare)).toFixed(2),
+        pass: median(kassa) / median(bare) >= TARGET_RATIO,
+        values: { concurrency, events_per_run: EVENTS_PER_RUN, kassa_per_s: kassa, bare_per_s: bare },
+      });
     }
+    return rows;
   } finally {
     for (const fn of cleanups) {
       try {

@@ -59,7 +59,7 @@ export function paymentIntentRoutes(deps: {
       response: PaymentIntentObject,
       envelope: 'data',
       status: 201,
-      handler: ({ key, body }) => deps.intents.create(caller(key), body),
+      handler: ({ key, body }) => deps.intents.createGrouped(caller(key), body),
     }),
     defineRoute({
       method: 'get',

@@ -46,15 +46,20 @@ export function createCreditLedger(deps: {
   recompute: (intentId: string, now: Date, changes?: PaymentChanges) => void;
 }): LedgerPort {
   const { storage, events, logger, recompute } = deps;
+
+  /** The intents watching each recipient: one indexed lookup per distinct address, O(transfers) not O(open intents). */
+  function watchersOf(chain: string, transfers: readonly { to: string }[], now: Date): Map<string, WatchedIntent[]> {
+    const byAddress = new Map<string, WatchedIntent[]>();
+    for (const address of new Set(transfers.map((t) => t.to))) {
+      const watching = storage.intents.watchedAt(chain, address, ISO(now));
+      if (watching.length > 0) byAddress.set(address, watching);
+    }
+    return byAddress;
+  }
   return {
     creditTransfers(chain: string, transfers: DetectedTransfer[], now: Date): void {
       if (transfers.length === 0) return;
-      const byAddress = new Map<string, WatchedIntent[]>();
-      for (const w of storage.intents.watchedOnChain(chain, ISO(now))) {
-        const list = byAddress.get(w.watch_address) ?? [];
-        list.push(w);
-        byAddress.set(w.watch_address, list);
-      }
+      const byAddress = watchersOf(chain, transfers, now);
       const touched = new Map<string, { detected: string[]; reverted: string[] }>();
       for (const t of transfers) {
         const candidates = byAddress.get(t.to);
@@ -127,10 +132,7 @@ export function createCreditLedger(deps: {
 
     creditPending(chain: string, transfers: PendingTransfer[], now: Date): void {
       if (transfers.length === 0) return;
-      const byAddress = new Map<string, WatchedIntent[]>();
-      for (const w of storage.intents.watchedOnChain(chain, ISO(now))) {
-        byAddress.set(w.watch_address, [...(byAddress.get(w.watch_address) ?? []), w]);
-      }
+      const byAddress = watchersOf(chain, transfers, now);
       const touched = new Map<string, { detected: string[]; reverted: string[] }>();
       const entry = (intentId: string) => {
         const e = touched.get(intentId) ?? { detected: [], reverted: [] };

@@ -8,6 +8,7 @@ import type { AssetInfo, DevnetTokens, NetworkInfo } from '../money/assets.ts';
 import { getNetwork, paymentUri, resolveAsset, resolveNetwork, testModeAsset } from '../money/assets.ts';
 import type { RateSource } from '../money/rates.ts';
 import { fiatMinorUnits, quoteFiat, RateUnavailableError, UnsupportedCurrencyError } from '../money/rates.ts';
+import { GroupCommitError } from '../storage/group-commit.ts';
 import type { Storage } from '../storage/index.ts';
 import type { IntentStatus, PaymentIntentRow } from '../storage/payment-intents-store.ts';
 import type { PaymentRow } from '../storage/payments-store.ts';
@@ -87,6 +88,9 @@ export interface PaymentIntentsDeps {
 
 const ISO = (d: Date) => d.toISOString();
 
+/** Hears every status change of an intent inside the transaction that writes it (checkout sessions complete here). */
+export type IntentStatusListener = (intent: PaymentIntentRow, from: IntentStatus, at: Date) => void;
+
 /** Base units still to pay: pay_amount minus what has arrived, never below zero. */
 export function dueUnits(row: Pick<PaymentIntentRow, 'pay_amount' | 'amount_received'>): bigint {
   const due = BigInt(row.pay_amount) - BigInt(row.amount_received);
@@ -96,6 +100,7 @@ export function dueUnits(row: Pick<PaymentIntentRow, 'pay_amount' | 'amount_rece
 export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
   const { storage, events, wallet, logger } = deps;
   const clock = deps.clock ?? (() => new Date());
+  const statusListeners = new Set<IntentStatusListener>();
 
   function scannedHead(chain: string): number | null {
     return storage.chains.latestBlock(chain)?.number ?? null;
@@ -122,10 +127,19 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
     };
   }
 
+  // A handful of token contracts, shown on every intent: checksum each once.
+  const checksummedContracts = new Map<string, string>();
+
   /** Contracts are stored lowercase for matching and shown EIP-55 checksummed on EVM. */
   function displayContract(row: PaymentIntentRow, network: NetworkInfo): string | null {
     if (row.token_contract === null) return null;
-    return network.family === 'evm' || network.id === 'devnet' ? getAddress(row.token_contract) : row.token_contract;
+    if (network.family !== 'evm' && network.id !== 'devnet') return row.token_contract;
+    let shown = checksummedContracts.get(row.token_contract);
+    if (shown === undefined) {
+      shown = getAddress(row.token_contract);
+      if (checksummedContracts.size < 1000) checksummedContracts.set(row.token_contract, shown);
+    }
+    return shown;
   }
 
   function intentPaymentUri(row: PaymentIntentRow, network: NetworkInfo): string {
@@ -142,7 +156,8 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
 
   function serialize(row: PaymentIntentRow, payments: PaymentRow[] = storage.payments.listByIntent(row.id)) {
     const network = getNetwork(row.network as NetworkInfo['id']);
-    const head = scannedHead(row.chain);
+    // Only payments show confirmations; a new intent (no payments) skips the head lookup.
+    const head = payments.length > 0 ? scannedHead(row.chain) : null;
     return {
       object: 'payment_intent' as const,
       id: row.id,
@@ -245,6 +260,7 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
     }
     if (updated.status !== row.status) {
       logger.info({ intent: row.id, from: row.status, to: updated.status, exception: updated.exception }, 'payment intent status changed');
+      for (const listener of statusListeners) listener(updated, row.status, now);
     }
   }
 
@@ -311,90 +327,123 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
     }
   }
 
+  /** Validates and prices a new intent; returns the write (address, unique amount, row, event) to run in a transaction. */
+  function planCreate(caller: Caller, input: CreatePaymentIntentInput): () => PaymentIntentObject {
+    const now = clock();
+    const store = storage.stores.get(caller.storeId);
+    if (!store) throw new PaymentInputError(404, 'resource_missing', null, 'the key\'s store no longer exists');
+    const terms = resolveTerms(caller, input);
+    const price = priceIntent(input, terms.asset, terms.decimals, now);
+    if (price.units <= 0n) throw new PaymentInputError(400, 'parameter_invalid', 'amount', 'amount must be greater than 0');
+    const fiatAmount = price.fiatAmount;
+    const expiresIn = input.expires_in ?? store.default_expires_in;
+    const expiresAt = new Date(now.getTime() + expiresIn * 1000);
+    const monitorUntil = new Date(expiresAt.getTime() + store.monitoring_window * 1000);
+    let tolerance = (price.units * BigInt(store.underpaid_tolerance_bps)) / 10_000n;
+    if (tolerance >= price.units) tolerance = price.units - 1n;
+    const id = newId('pi');
+    return () => {
+      if (input.custom_id !== undefined && storage.intents.findByCustomId(caller.storeId, caller.livemode, input.custom_id)) {
+        throw new PaymentInputError(409, 'custom_id_taken', 'custom_id', `custom_id "${input.custom_id.slice(0, 80)}" is already used by another payment intent in this store`);
+      }
+      const scheme = terms.network.id === 'devnet' ? 'evm' : terms.network.addressScheme;
+      const shared = (JSON.parse(store.shared_address_networks) as string[]).includes(terms.network.id);
+      const { address, index } = shared
+        ? wallet.sharedAddress(caller.storeId, caller.livemode, scheme)
+        : wallet.allocateAddress(caller.livemode, scheme, `payment_intent:${id}`);
+      const watchAddress = scheme === 'evm' ? address.toLowerCase() : address;
+      let payAmount = price.units;
+      if (shared) {
+        // Inside the write transaction: no other intent can take the same amount meanwhile.
+        const taken = new Set(storage.intents.sharedPayAmountsInUse(terms.chain, watchAddress, terms.contract, ISO(now)));
+        const unique = pickUniqueAmount(price.units, terms.decimals, taken);
+        if (unique === null) {
+          throw new PaymentInputError(409, 'unique_amount_exhausted', 'amount', 'every unique amount near this one is in use on the shared address; try again later or a slightly different amount');
+        }
+        payAmount = unique;
+      }
+      const row: PaymentIntentRow = {
+        id,
+        store_id: caller.storeId,
+        livemode: caller.livemode ? 1 : 0,
+        status: 'pending',
+        exception: null,
+        network: terms.network.id,
+        chain: terms.chain,
+        asset: terms.asset.symbol,
+        decimals: terms.decimals,
+        token_contract: terms.contract,
+        amount: price.units.toString(),
+        currency: price.currency,
+        fiat_amount: fiatAmount,
+        rate: price.rate ? JSON.stringify(price.rate) : null,
+        pay_amount: payAmount.toString(),
+        // On a shared address only the exact amount identifies the intent, so nothing less counts.
+        tolerance: shared ? '0' : tolerance.toString(),
+        amount_received: '0',
+        amount_confirmed: '0',
+        receive_address: address,
+        watch_address: watchAddress,
+        address_mode: shared ? 'shared' : 'unique',
+        address_scheme: scheme,
+        address_index: index,
+        confirmations_required: terms.confirmations,
+        late_payment_policy: store.late_payment_policy ?? defaultLatePaymentPolicy(terms.asset),
+        custom_id: input.custom_id ?? null,
+        customer_email: input.customer_email ?? null,
+        description: input.description ?? null,
+        metadata: JSON.stringify(input.metadata ?? {}),
+        success_url: input.success_url ?? null,
+        cancel_url: input.cancel_url ?? null,
+        created_at: ISO(now),
+        expires_at: ISO(expiresAt),
+        monitor_until: ISO(monitorUntil),
+        paid_at: null,
+        canceled_at: null,
+        updated_at: ISO(now),
+      };
+      storage.intents.insert(row);
+      // The event and the API response show the same object (serialized once; nobody mutates it).
+      const object = serialize(row, []);
+      recordIntentEvent('payment_intent.created', row, object, now);
+      return object;
+    };
+  }
+
   return {
     serialize,
     recompute,
+    /** Registers a listener of status changes (called in the writing transaction); returns its removal. */
+    onStatusChange(listener: IntentStatusListener): () => void {
+      statusListeners.add(listener);
+      return () => statusListeners.delete(listener);
+    },
 
     create(caller: Caller, input: CreatePaymentIntentInput): PaymentIntentObject {
-      const now = clock();
-      const store = storage.stores.get(caller.storeId);
-      if (!store) throw new PaymentInputError(404, 'resource_missing', null, 'the key\'s store no longer exists');
-      const terms = resolveTerms(caller, input);
-      const price = priceIntent(input, terms.asset, terms.decimals, now);
-      if (price.units <= 0n) throw new PaymentInputError(400, 'parameter_invalid', 'amount', 'amount must be greater than 0');
-      const fiatAmount = price.fiatAmount;
-      const expiresIn = input.expires_in ?? store.default_expires_in;
-      const expiresAt = new Date(now.getTime() + expiresIn * 1000);
-      const monitorUntil = new Date(expiresAt.getTime() + store.monitoring_window * 1000);
-      let tolerance = (price.units * BigInt(store.underpaid_tolerance_bps)) / 10_000n;
-      if (tolerance >= price.units) tolerance = price.units - 1n;
-      const id = newId('pi');
-      const row = storage.transaction(() => {
-        if (input.custom_id !== undefined && storage.intents.findByCustomId(caller.storeId, caller.livemode, input.custom_id)) {
-          throw new PaymentInputError(409, 'custom_id_taken', 'custom_id', `custom_id "${input.custom_id.slice(0, 80)}" is already used by another payment intent in this store`);
-        }
-        const scheme = terms.network.id === 'devnet' ? 'evm' : terms.network.addressScheme;
-        const shared = (JSON.parse(store.shared_address_networks) as string[]).includes(terms.network.id);
-        const { address, index } = shared
-          ? wallet.sharedAddress(caller.storeId, caller.livemode, scheme)
-          : wallet.allocateAddress(caller.livemode, scheme, `payment_intent:${id}`);
-        const watchAddress = scheme === 'evm' ? address.toLowerCase() : address;
-        let payAmount = price.units;
-        if (shared) {
-          // Inside the write transaction: no other intent can take the same amount meanwhile.
-          const taken = new Set(storage.intents.sharedPayAmountsInUse(terms.chain, watchAddress, terms.contract, ISO(now)));
-          const unique = pickUniqueAmount(price.units, terms.decimals, taken);
-          if (unique === null) {
-            throw new PaymentInputError(409, 'unique_amount_exhausted', 'amount', 'every unique amount near this one is in use on the shared address; try again later or a slightly different amount');
-          }
-          payAmount = unique;
-        }
-        const row: PaymentIntentRow = {
-          id,
-          store_id: caller.storeId,
-          livemode: caller.livemode ? 1 : 0,
-          status: 'pending',
-          exception: null,
-          network: terms.network.id,
-          chain: terms.chain,
-          asset: terms.asset.symbol,
-          decimals: terms.decimals,
-          token_contract: terms.contract,
-          amount: price.units.toString(),
-          currency: price.currency,
-          fiat_amount: fiatAmount,
-          rate: price.rate ? JSON.stringify(price.rate) : null,
-          pay_amount: payAmount.toString(),
-          // On a shared address only the exact amount identifies the intent, so nothing less counts.
-          tolerance: shared ? '0' : tolerance.toString(),
-          amount_received: '0',
-          amount_confirmed: '0',
-          receive_address: address,
-          watch_address: watchAddress,
-          address_mode: shared ? 'shared' : 'unique',
-          address_scheme: scheme,
-          address_index: index,
-          confirmations_required: terms.confirmations,
-          late_payment_policy: store.late_payment_policy ?? defaultLatePaymentPolicy(terms.asset),
-          custom_id: input.custom_id ?? null,
-          customer_email: input.customer_email ?? null,
-          description: input.description ?? null,
-          metadata: JSON.stringify(input.metadata ?? {}),
-          success_url: input.success_url ?? null,
-          cancel_url: input.cancel_url ?? null,
-          created_at: ISO(now),
-          expires_at: ISO(expiresAt),
-          monitor_until: ISO(monitorUntil),
-          paid_at: null,
-          canceled_at: null,
-          updated_at: ISO(now),
-        };
-        storage.intents.insert(row);
-        recordIntentEvent('payment_intent.created', row, serialize(row, []), now);
-        return row;
-      });
+      const object = storage.transaction(planCreate(caller, input));
       events.flush();
-      return serialize(row, []);
+      return object;
+    },
+
+    /**
+     * The API's create: the same writes, committed together with other creations arriving at the
+     * same moment (group commit, one fsync for all). Resolves once the intent is on disk.
+     */
+    async createGrouped(caller: Caller, input: CreatePaymentIntentInput): Promise<PaymentIntentObject> {
+      const write = planCreate(caller, input);
+      let object: PaymentIntentObject;
+      try {
+        object = await storage.groupTransaction(write);
+      } catch (err) {
+        // The group's COMMIT failed: none of its events were written, so none may be announced.
+        if (err instanceof GroupCommitError) {
+          events.discardPending();
+          throw err.cause;
+        }
+        throw err;
+      }
+      events.flush();
+      return object;
     },
 
     get(caller: Caller, id: string): PaymentIntentObject {
@@ -455,6 +504,7 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
         storage.intents.updateState(updated);
         const object = serialize(updated, payments);
         recordIntentEvent('payment_intent.canceled', updated, object, now);
+        for (const listener of statusListeners) listener(updated, fresh.status, now);
         return object;
       });
       events.flush();

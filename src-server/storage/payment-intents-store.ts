@@ -94,6 +94,13 @@ export function createPaymentIntentsStore(db: Db) {
   const watched = db.prepare<[string, string], WatchedIntent>(
     'SELECT id, watch_address, token_contract, address_mode, pay_amount, status FROM payment_intents WHERE chain = ? AND monitor_until > ?',
   );
+  const watchedAt = db.prepare<[string, string, string], WatchedIntent>(
+    'SELECT id, watch_address, token_contract, address_mode, pay_amount, status FROM payment_intents WHERE chain = ? AND watch_address = ? AND monitor_until > ?',
+  );
+  const watchedAfter = db.prepare<[number, number, string, string], { watch_address: string; token_contract: string | null }>(
+    'SELECT watch_address, token_contract FROM payment_intents WHERE rowid > ? AND rowid <= ? AND chain = ? AND monitor_until > ?',
+  );
+  const maxRowid = db.prepare<[], number | null>('SELECT max(rowid) FROM payment_intents').pluck();
   const dueForExpiry = db.prepare<[string, number], { id: string; chain: string; expires_at: string }>(
     `SELECT id, chain, expires_at FROM payment_intents WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
   );
@@ -139,6 +146,12 @@ export function createPaymentIntentsStore(db: Db) {
     /** Every intent whose address the watcher must still look at on this chain. */
     watchedOnChain: (chain: string, now: string) => watched.all(chain, now),
     countWatched: (chain: string, now: string) => countOpen.get(chain, now)!.n,
+    /** The intents watching one address on this chain (the ledger's lookup per transfer). */
+    watchedAt: (chain: string, watchAddress: string, now: string) => watchedAt.all(chain, watchAddress, now),
+    /** The newest intent's rowid (intents are never deleted, so rowids only grow): a high-water mark. */
+    maxRowid: () => maxRowid.get() ?? 0,
+    /** Watched addresses of intents with afterRowid < rowid <= upToRowid: the watcher's incremental watch set. */
+    watchedAddressesBetween: (chain: string, now: string, afterRowid: number, upToRowid: number) => watchedAfter.all(afterRowid, upToRowid, chain, now),
     /** pay_amounts still watched on a shared address for one asset: a new intent must not reuse them. */
     sharedPayAmountsInUse: (chain: string, watchAddress: string, tokenContract: string | null, now: string) =>
       sharedAmounts.all(chain, watchAddress, tokenContract, now).map((r) => BigInt(r.pay_amount)),

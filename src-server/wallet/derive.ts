@@ -1,9 +1,11 @@
 // Address derivation per chain family from the node's seed or from a stored extended public key.
-import { ECDH } from 'node:crypto';
+import { createHmac, ECDH } from 'node:crypto';
 import { HDKey } from '@scure/bip32';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bech32 } from '@scure/base';
 import { ripemd160 } from '@noble/hashes/legacy.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { keccak_256 } from '@noble/hashes/sha3.js';
 import { publicKeyToAddress } from 'viem/accounts';
 import { tronAddressFromEvmHex } from '../chains/tron/address.ts';
 
@@ -48,8 +50,77 @@ export function accountXpub(seed: Uint8Array, scheme: AddressScheme): string {
 /** Address `index` from a chain-node xpub made by `accountXpub`; no private key involved. */
 export function deriveAddress(xpub: string, scheme: AddressScheme, index: number): string {
   assertAddressIndex(index);
-  const chainNode = parseChainNodeXpub(xpub);
-  return encodeAddress(scheme, childPublicKey(chainNode, index));
+  const chainNode = cachedChainNode(xpub);
+  const child = fastChildPoint(chainNode, index);
+  if (child === null) return encodeAddress(scheme, childPublicKey(chainNode.hd, index));
+  if (scheme === 'evm' || scheme === 'tron') {
+    const evm = eip55(bytesToHex(keccak_256(concatBytes(numberToBytes32(child.x), numberToBytes32(child.y)))).slice(24));
+    return scheme === 'evm' ? evm : tronAddressFromEvmHex(evm);
+  }
+  return encodeAddress(scheme, concatBytes(Uint8Array.of(child.y & 1n ? 3 : 2), numberToBytes32(child.x)));
+}
+
+// Every new intent derives one address from the same few xpubs: parse each once (a public key,
+// nothing secret) and keep the parent point decompressed.
+interface ParsedChainNode {
+  hd: HDKey;
+  publicKey: Uint8Array;
+  chainCode: Uint8Array;
+  point: InstanceType<typeof secp256k1.Point>;
+}
+const chainNodeCache = new Map<string, ParsedChainNode>();
+const CHAIN_NODE_CACHE_LIMIT = 64;
+
+function cachedChainNode(xpub: string): ParsedChainNode {
+  let node = chainNodeCache.get(xpub);
+  if (!node) {
+    const hd = parseChainNodeXpub(xpub);
+    node = { hd, publicKey: hd.publicKey!, chainCode: hd.chainCode!, point: secp256k1.Point.fromBytes(hd.publicKey!) };
+    if (chainNodeCache.size >= CHAIN_NODE_CACHE_LIMIT) chainNodeCache.clear();
+    chainNodeCache.set(xpub, node);
+  }
+  return node;
+}
+
+const CURVE_ORDER = secp256k1.Point.Fn.ORDER;
+
+/**
+ * BIP32 CKDpub for a non-hardened index, as affine coordinates. Nothing here is secret (the tweak
+ * derives from the xpub), so the multiply need not be constant-time: about half the cost of
+ * HDKey.deriveChild, which also recompresses and decompresses the point. Null in the cases BIP32
+ * handles by skipping the index (I_L >= n, point at infinity): the caller then takes
+ * @scure/bip32's path, which implements them. Same result as HDKey.deriveChild otherwise.
+ */
+function fastChildPoint(node: ParsedChainNode, index: number): { x: bigint; y: bigint } | null {
+  const data = Buffer.allocUnsafe(37);
+  data.set(node.publicKey, 0);
+  data.writeUInt32BE(index, 33);
+  const il = createHmac('sha512', node.chainCode).update(data).digest().subarray(0, 32);
+  const tweak = BigInt(`0x${il.toString('hex')}`);
+  if (tweak === 0n || tweak >= CURVE_ORDER) return null;
+  const child = node.point.add(secp256k1.Point.BASE.multiplyUnsafe(tweak));
+  if (child.equals(secp256k1.Point.ZERO)) return null;
+  return child.toAffine();
+}
+
+/** EIP-55 mixed-case checksum of 40 lowercase hex digits (what viem's getAddress returns, without its shared LRU cache). */
+function eip55(hex40: string): string {
+  const hash = bytesToHex(keccak_256(Buffer.from(hex40, 'ascii')));
+  let out = '0x';
+  for (let i = 0; i < 40; i++) out += Number.parseInt(hash[i]!, 16) >= 8 ? hex40[i]!.toUpperCase() : hex40[i]!;
+  return out;
+}
+
+function numberToBytes32(n: bigint): Uint8Array {
+  return Buffer.from(n.toString(16).padStart(64, '0'), 'hex');
+}
+
+function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  return Buffer.concat(parts);
+}
+
+function bytesToHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex');
 }
 
 /** Same address as `deriveAddress(accountXpub(seed, scheme), scheme, index)`, straight from the seed. */

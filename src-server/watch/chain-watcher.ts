@@ -27,6 +27,9 @@ export interface LedgerPort {
   afterRollback(): void;
 }
 
+/** How often the cached watch set is rebuilt from scratch (dropping intents whose monitoring ended). */
+const WATCH_SET_REBUILD_MS = 60_000;
+
 /** Consecutive scans a mempool transaction must be missing before its payment is reverted. */
 const MISSING_SCANS_BEFORE_REVERT = 2;
 
@@ -74,17 +77,30 @@ export function createChainWatcher(opts: ChainWatcherOptions) {
   // Set by stop(): a tick in progress finishes its current range and returns.
   let stopRequested = false;
 
+  // The watch set is kept between scans: intents created since are added by rowid (O(new intents)),
+  // and it is rebuilt from scratch at most every WATCH_SET_REBUILD_MS to drop intents whose
+  // monitoring ended. An address kept a little longer costs nothing: the ledger credits only
+  // intents still monitored.
+  let watchCache: { addresses: Set<string>; native: boolean; count: number; lastRowid: number; builtAt: number } | null = null;
+
   function buildWatchSet(now: Date, awaitingPaymentOnly = false): WatchSet {
-    let rows = storage.intents.watchedOnChain(chain, now.toISOString());
-    if (awaitingPaymentOnly) rows = rows.filter((r) => r.status === 'pending' || r.status === 'confirming');
-    else watchedCount = rows.length;
-    const addresses = new Set<string>();
-    let native = false;
-    for (const r of rows) {
-      addresses.add(r.watch_address);
-      if (r.token_contract === null) native = true;
+    if (awaitingPaymentOnly) {
+      const rows = storage.intents.watchedOnChain(chain, now.toISOString()).filter((r) => r.status === 'pending' || r.status === 'confirming');
+      const addresses = new Set(rows.map((r) => r.watch_address));
+      return { addresses, tokenContracts: new Set(opts.tokenContracts()), native: rows.some((r) => r.token_contract === null) };
     }
-    return { addresses, tokenContracts: new Set(opts.tokenContracts()), native };
+    if (!watchCache || now.getTime() - watchCache.builtAt >= WATCH_SET_REBUILD_MS || now.getTime() < watchCache.builtAt) {
+      watchCache = { addresses: new Set(), native: false, count: 0, lastRowid: 0, builtAt: now.getTime() };
+    }
+    const upTo = storage.intents.maxRowid();
+    for (const r of storage.intents.watchedAddressesBetween(chain, now.toISOString(), watchCache.lastRowid, upTo)) {
+      watchCache.addresses.add(r.watch_address);
+      if (r.token_contract === null) watchCache.native = true;
+      watchCache.count++;
+    }
+    watchCache.lastRowid = upTo;
+    watchedCount = watchCache.count;
+    return { addresses: watchCache.addresses, tokenContracts: new Set(opts.tokenContracts()), native: watchCache.native };
   }
 
   function storeBlocks(blocks: BlockRef[]): void {

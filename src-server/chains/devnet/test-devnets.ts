@@ -7,10 +7,7 @@ import type { UtxoNetwork } from '../bitcoin/networks.ts';
 import type { KassaConfig } from '../../config/config.ts';
 import { createTronAdapter } from '../tron/tron-adapter.ts';
 import type { ChainAdapter } from '../types.ts';
-import { startBitcoinDevnet } from './bitcoin/bitcoin-devnet.ts';
 import { TRON_DEVNET_USDT } from './tron/tron-devnet-accounts.ts';
-import { startTronDevnet } from './tron/tron-devnet.ts';
-import { tronDevnetPay } from './tron/tron-faucet.ts';
 
 export interface TestDevnet {
   /** The network test-mode intents name, e.g. 'tron'. */
@@ -53,6 +50,8 @@ async function tronDevnet(config: KassaConfig, logger: Logger, cleanups: Cleanup
     mine = async (blocks) => void (await postControl(url, '/devnet/mine', { blocks }, 'tron'));
   } else {
     const blockTime = cfg.blockTime ?? config.devnet.blockTime;
+    // The simulators load only when started here (a node with them off, or pointed at running ones, never carries their code).
+    const { startTronDevnet } = await import('./tron/tron-devnet.ts');
     const devnet = await startTronDevnet({ port: 0, blockTimeMs: Math.round(blockTime * 1000), logger });
     cleanups.push(() => devnet.stop());
     logger.info({ url: devnet.url, blockTime }, 'tron devnet (java-tron HTTP API simulator) started');
@@ -67,7 +66,8 @@ async function tronDevnet(config: KassaConfig, logger: Logger, cleanups: Cleanup
     adapter: createTronAdapter({ chain: 'tron-devnet', urls, logger }),
     tokens: { USDT: TRON_DEVNET_USDT },
     confirmations: cfg.confirmations,
-    pay: (to, token, units) => tronDevnetPay({ url, to, token, units }),
+    // TronWeb (about 50 MB resident) loads only when a test payment is first sent, not with every node.
+    pay: async (to, token, units) => (await import('./tron/tron-faucet.ts')).tronDevnetPay({ url, to, token, units }),
     mine,
   };
 }
@@ -85,6 +85,7 @@ async function utxoDevnet(network: UtxoNetwork, config: KassaConfig, logger: Log
     mine = async (blocks) => void (await postControl(url, '/devnet/mine', { blocks }, network));
   } else {
     const blockTime = cfg.blockTime ?? UTXO_DEVNET_DEFAULT_BLOCK_TIME_S;
+    const { startBitcoinDevnet } = await import('./bitcoin/bitcoin-devnet.ts');
     const devnet = await startBitcoinDevnet({ network, blockTimeMs: Math.round(blockTime * 1000), logger });
     cleanups.push(() => devnet.stop());
     logger.info({ network, url: devnet.url, blockTime }, `${network} devnet (Esplora + bitcoind RPC simulator) started`);

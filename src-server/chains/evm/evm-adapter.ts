@@ -119,7 +119,8 @@ export function createEvmAdapter(options: EvmAdapterOptions): ChainAdapter {
   }
 
   async function scanOnce(from: number, to: number, watch: WatchSet): Promise<ScanResult> {
-    const addresses = new Set([...watch.addresses].map((a) => a.toLowerCase()));
+    // Already canonical (lowercase, see WatchSet): no per-scan copy of a set that may hold 100,000 addresses.
+    const addresses = watch.addresses;
     const tokens = new Set([...watch.tokenContracts].map((a) => a.toLowerCase()));
     const scanTokens = addresses.size > 0 && tokens.size > 0;
     const scanNative = addresses.size > 0 && watch.native;
