@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { ConfigError, defaultHome, loadConfig } from './config/config.ts';
+import { storageErrorOf } from './http/errors.ts';
 import { createApiKeysService, KeyInputError } from './keys/api-keys-service.ts';
 import { DEFAULT_STORE_ID, openHome, startNode, VERSION } from './node.ts';
 import { backupDatabase } from './storage/db.ts';
@@ -385,6 +386,10 @@ export async function main(argv: string[]): Promise<void> {
     if (err instanceof KeyInputError) fail(err.field !== 'store' && err.message.startsWith(`${err.field}:`) ? `--${err.message}` : err.message);
     if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) fail((err as Error).message);
     const e = err as Error;
+    // A full, read-only or failing disk under the home: say so, not "SqliteError: disk I/O error".
+    if (storageErrorOf(err)) {
+      fail(`cannot write the node's database (${(err as { code: string }).code}: ${e.message}). Check that the disk holding the Kassa home has free space and is writable (df -h, mount), then run the command again.`, 1);
+    }
     fail(`${e.name}: ${e.message}`, 1);
   }
 }

@@ -15,21 +15,27 @@ import { createUtxoAdapter } from './chains/bitcoin/utxo-adapter.ts';
 import { redactRpcUrl } from './chains/evm/rpc-failover.ts';
 import type { ChainAdapter } from './chains/types.ts';
 import { ConfigError, isLoopbackHost, type KassaConfig } from './config/config.ts';
-import { createMerchantApp } from './http/merchant-app.ts';
+import { answerClientErrorsAsJson, createMerchantApp } from './http/merchant-app.ts';
 import { eventRoutes } from './http/events-routes.ts';
+import { checkoutRoutes } from './http/checkout-routes.ts';
 import { paymentIntentRoutes, type TestHelpersPort } from './http/payment-intents-routes.ts';
 import { webhookEndpointRoutes } from './http/webhook-routes.ts';
+import { tunnelRoutes } from './http/tunnel-routes.ts';
 import { createPublicApp } from './http/public-app.ts';
 import { createApiKeysService } from './keys/api-keys-service.ts';
 import { getNetwork, listNetworks, resolveNetwork, type NetworkId } from './money/assets.ts';
 import { fixedRateSource } from './money/rates.ts';
 import { createPaymentIntentsService, type TestNetworkBinding } from './payments/payment-intents-service.ts';
+import { createCheckoutSessionsService } from './payments/checkout-sessions-service.ts';
+import { createPaymentLinksService } from './payments/payment-links-service.ts';
 import { openDatabase } from './storage/db.ts';
 import { createStorage, type Storage } from './storage/index.ts';
 import { createChainWatcher, type ChainWatcher } from './watch/chain-watcher.ts';
 import { openKeyStore, type KeyStore, type PassphrasePromptRequest } from './wallet/key-store.ts';
 import { openSealedString, seal } from './wallet/secret-box.ts';
 import { createWalletService } from './wallet/wallet-service.ts';
+import { createTunnelController } from './tunnel/tunnel-controller.ts';
+import type { TunnelTarget } from './tunnel/types.ts';
 import { createWebhookDispatcher } from './webhooks/dispatcher.ts';
 import { createEventsService } from './webhooks/events-service.ts';
 import { createWebhookEndpointsService } from './webhooks/webhook-endpoints-service.ts';
@@ -246,6 +252,18 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
       liveNetworks: () => liveNetworks,
       publicBaseUrl: () => publicBaseUrl,
     });
+    const checkoutSessions = createCheckoutSessionsService({
+      storage,
+      events,
+      intents,
+      logger,
+      rateSources: Object.keys(config.rates).length ? [fixedRateSource(config.rates, { name: 'config' })] : [],
+      liveNetworks: () => liveNetworks,
+      evmDevnet: () => devnet !== null,
+      testNetworks: () => testNetworks,
+      publicBaseUrl: () => publicBaseUrl,
+    });
+    const paymentLinks = createPaymentLinksService({ storage, checkoutSessions, publicBaseUrl: () => publicBaseUrl });
 
     const watchers = new Map<string, ChainWatcher>();
     for (const [chain, { adapter, tokens }] of adapters) {
@@ -274,7 +292,12 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
     }, 1000);
     cleanups.push(() => clearInterval(expiryTimer));
     const idempotencyTimer = setInterval(() => {
-      storage.idempotency.expireBefore(new Date(Date.now() - 24 * 3600 * 1000).toISOString());
+      try {
+        storage.idempotency.expireBefore(new Date(Date.now() - 24 * 3600 * 1000).toISOString());
+      } catch (err) {
+        // A full or read-only disk: the next hour tries again (thrown from a timer, it would end the process).
+        logger.warn({ err: (err as Error).message }, 'idempotency key cleanup failed');
+      }
     }, 3600 * 1000);
     idempotencyTimer.unref();
     cleanups.push(() => clearInterval(idempotencyTimer));
@@ -331,6 +354,19 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
     const webhooks = createWebhookEndpointsService({ storage, events, keyStore, blockPrivateTargets: config.webhooks.blockPrivateTargets, wakeDispatcher: dispatcher.wake });
 
     const apiKeys = createApiKeysService({ storage, defaultRateLimit: config.rateLimitDefault });
+    // The tunnel points at the public listener only; it feeds publicBaseUrl while connected.
+    let tunnelTarget: TunnelTarget | null = null;
+    let publicListenerUrl = '';
+    const tunnel = createTunnelController({
+      storage,
+      config: config.tunnel,
+      target: () => tunnelTarget!,
+      fallbackBaseUrl: () => config.publicBaseUrl ?? publicListenerUrl,
+      onPublicBaseUrl: (url) => { publicBaseUrl = url; },
+      dataKey: keyStore.dataKey,
+      env,
+      logger,
+    });
     const startedAt = Date.now();
     const health = () => {
       const networks = [...watchers.values()].map((w) => {
@@ -357,6 +393,7 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
         devnet: devnet ? { rpc_url: devnet.rpcUrl, chain_id: devnet.chainId } : null,
         test_devnets: Object.fromEntries([...testDevnets.values()].map((d) => [d.network, { chain: d.chain, url: d.url, tokens: d.tokens }])),
         networks,
+        tunnel: tunnel.health(),
       };
     };
 
@@ -366,7 +403,9 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
       routes: [
         ...paymentIntentRoutes({ intents, testHelpers: () => testHelpers, liveNetworks: () => new Set(liveNetworks.keys()) }),
         ...webhookEndpointRoutes({ webhooks }),
+        ...tunnelRoutes({ tunnel }),
         ...eventRoutes({ events }),
+        ...checkoutRoutes({ checkoutSessions, paymentLinks }),
       ],
       sealer: keyStore.dataKey
         ? { seal: (text, context) => seal(keyStore.dataKey!, text, context), open: (sealed, context) => openSealedString(keyStore.dataKey!, sealed, context) }
@@ -376,12 +415,21 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
       health,
       version: VERSION,
     });
-    const publicApp = createPublicApp({ logger });
+    const publicApp = createPublicApp({
+      logger,
+      storage,
+      intents,
+      testHelpers: () => testHelpers,
+      checkoutSessions: () => checkoutSessions,
+      paymentLinks: () => paymentLinks,
+      publicBaseUrl: () => publicBaseUrl,
+    });
 
     // Let the first scan of every chain finish so /healthz is truthful from the first answer.
     await Promise.all([...watchers.values()].map((w) => w.syncNow()));
 
     const merchant = createServer(merchantApp);
+    answerClientErrorsAsJson(merchant);
     const publicServer = createServer(publicApp);
     for (const server of [merchant, publicServer]) {
       server.keepAliveTimeout = 5000;
@@ -395,6 +443,11 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
     const merchantUrl = urlOf(merchantAddr);
     const publicUrl = urlOf(publicAddr);
     if (!publicBaseUrl) publicBaseUrl = publicUrl;
+    publicListenerUrl = publicUrl;
+    const wildcard = publicAddr.address === '0.0.0.0' || publicAddr.address === '::';
+    tunnelTarget = { host: wildcard ? (publicAddr.family === 'IPv6' ? '::1' : '127.0.0.1') : publicAddr.address, port: publicAddr.port };
+    await tunnel.start();
+    cleanups.push(() => tunnel.stop());
 
     logger.info(
       { merchant: merchantUrl, public: publicUrl, publicBaseUrl, networks: [...watchers.keys()], supported: listNetworks().map((n) => n.id) },

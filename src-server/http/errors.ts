@@ -90,13 +90,40 @@ export function fromZodError(err: ZodError, where: 'body' | 'query' | 'path' = '
   );
 }
 
+/**
+ * SQLite failures that are the machine's, not the request's: the disk is full, the file system went
+ * read-only, an I/O error, the database locked past busy_timeout. Nothing was applied (the
+ * transaction rolled back), so the caller gets a 503 it can retry, never a generic 500.
+ */
+export function storageErrorOf(err: unknown): ApiError | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return null;
+  const retry = { 'Retry-After': '30' };
+  if (code === 'SQLITE_FULL') {
+    return new ApiError(503, 'api_error', 'storage_full', "The node's disk is full: nothing was saved. Free disk space on the node's machine, then retry.", null, retry);
+  }
+  if (code.startsWith('SQLITE_READONLY')) {
+    return new ApiError(503, 'api_error', 'storage_read_only', "The node's database is read-only (file permissions or a read-only file system): nothing was saved. Make it writable, then retry.", null, retry);
+  }
+  if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN')) {
+    return new ApiError(503, 'api_error', 'storage_unavailable', "The node cannot write its database (an I/O error: a read-only or failing disk): nothing was saved. Check the node's disk, then retry.", null, retry);
+  }
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return new ApiError(503, 'api_error', 'storage_busy', 'The database is busy: nothing was saved. Retry shortly.', null, { 'Retry-After': '1' });
+  }
+  return null;
+}
+
 /** Typed service errors become API errors here, the one place that maps errors to statuses. */
 export function toApiError(err: unknown): ApiError | null {
   if (err instanceof ApiError) return err;
+  const storage = storageErrorOf(err);
+  if (storage) return storage;
   if (!(err instanceof Error)) return null;
   const e = err as Error & { status?: number; code?: string; param?: string | null; fix?: string; field?: string };
   switch (e.name) {
     case 'PaymentInputError':
+    case 'TunnelInputError':
     case 'WebhookInputError':
       return new ApiError(e.status ?? 400, 'invalid_request_error', e.code ?? 'parameter_invalid', e.message, e.param ?? null);
     case 'WalletError':

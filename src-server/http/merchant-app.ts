@@ -1,6 +1,8 @@
 // The merchant listener (loopback by default): /api/v1 with API keys, /healthz, /metrics,
 // /docs and the OpenAPI document. It translates HTTP to service calls and holds no business rule.
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,6 +98,14 @@ export function createMerchantApp(deps: MerchantAppDeps): express.Express {
     express.json({ limit: '100kb', strict: true, type: ['application/json', 'application/*+json'] }),
   );
   const limiter = createRateLimiter();
+  // A body in another format would be ignored and the request read as empty ("asset is required"): say what is wrong.
+  api.use((req: Request, _res: Response, next: NextFunction) => {
+    const hasBody = req.get('transfer-encoding') !== undefined || Number(req.get('content-length') ?? 0) > 0;
+    if (hasBody && !req.is(['application/json', 'application/*+json'])) {
+      return next(new ApiError(415, 'invalid_request_error', 'unsupported_media_type', `Send the request body as JSON with "Content-Type: application/json" (got "${String(req.get('content-type') ?? '').slice(0, 100)}").`, null));
+    }
+    next();
+  });
   api.use((req: Request, _res: Response, next: NextFunction) => {
     const header = req.get('authorization');
     if (!header) {
@@ -128,10 +138,16 @@ export function createMerchantApp(deps: MerchantAppDeps): express.Express {
     const e = err as { type?: string; status?: number };
     if (!apiError && e?.type === 'entity.parse.failed') {
       apiError = new ApiError(400, 'invalid_request_error', 'invalid_json', 'The request body is not valid JSON.', null);
+    } else if (!apiError && (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported')) {
+      apiError = new ApiError(415, 'invalid_request_error', 'unsupported_media_type', 'Send the request body as UTF-8 JSON, without a Content-Encoding.', null);
     } else if (!apiError && e?.type === 'entity.too.large') {
       apiError = new ApiError(413, 'invalid_request_error', 'body_too_large', 'The request body is larger than 100 kB.', null);
     } else if (!apiError && typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
       apiError = new ApiError(e.status, 'invalid_request_error', 'bad_request', 'The request could not be read.', null);
+    }
+    if (apiError && apiError.status >= 500) {
+      // The disk (full, read-only, failing), not the request: say so once per request, without a stack.
+      deps.logger.warn({ requestId: req.requestId, code: apiError.code, err: err instanceof Error ? err.message : String(err) }, 'storage unavailable');
     }
     if (!apiError) {
       deps.logger.error({ requestId: req.requestId, err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, 'internal error');
@@ -140,4 +156,25 @@ export function createMerchantApp(deps: MerchantAppDeps): express.Express {
     res.status(apiError.status).set(apiError.headers).json(apiError.toBody());
   });
   return app;
+}
+
+/**
+ * Requests Node's HTTP parser refuses before express sees them (a request line and headers over
+ * 16 kB, malformed HTTP, headers too slow) get the error envelope too, not a bare status line.
+ */
+export function answerClientErrorsAsJson(server: Server): void {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const [status, reason, code, message]: [number, string, string, string] =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'headers_too_large', 'The request line and headers are larger than 16 kB (a query string that long?).']
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'Request Timeout', 'request_timeout', 'The request was not received in time.']
+          : [400, 'Bad Request', 'bad_request', 'The request is not valid HTTP.'];
+    const body = JSON.stringify(new ApiError(status, 'invalid_request_error', code, message, null).toBody());
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`);
+  });
 }

@@ -30,7 +30,7 @@ export function buildOpenApiDocument(routes: RouteDef[], version: string) {
     const data = toSchema(r.response, 'output');
     const okSchema = r.envelope === 'data' ? { type: 'object', required: ['data'], properties: { data } } : data;
     const errors = Object.fromEntries(
-      ['400', '401', '403', '404', '409', '422', '429'].map((code) => [
+      ['400', '401', '403', '404', '409', '422', '429', '503'].map((code) => [
         code,
         { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
       ]),

@@ -60,13 +60,32 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** Path of a `__proto__` key anywhere in a JSON body (schemas would drop it silently), or null. */
-function findReservedKey(value: unknown, path: string[] = []): string | null {
-  if (!value || typeof value !== 'object') return null;
-  for (const key of Object.keys(value)) {
-    if (key === '__proto__') return [...path, key].join('.');
-    const inner = findReservedKey((value as Record<string, unknown>)[key], [...path, key]);
-    if (inner) return inner;
+/** No request body of ours nests deeper than this; deeper input is refused before anything walks it. */
+export const MAX_BODY_DEPTH = 32;
+
+const pathText = (path: string[]) => path.map((k, i) => (/^\d+$/.test(k) ? `[${k}]` : i ? `.${k}` : k)).join('');
+
+/**
+ * The first problem a JSON body's shape alone makes: a `__proto__` key anywhere (schemas would drop
+ * it silently) or nesting deeper than MAX_BODY_DEPTH (recursive walkers would overflow the stack).
+ * Iterative, so no input can overflow it.
+ */
+export function findBodyShapeError(value: unknown): ApiError | null {
+  const stack: { node: unknown; path: string[] }[] = [{ node: value, path: [] }];
+  while (stack.length) {
+    const { node, path } = stack.pop()!;
+    if (!node || typeof node !== 'object') continue;
+    if (path.length >= MAX_BODY_DEPTH) {
+      const param = pathText(path.slice(0, 3)) || null;
+      return new ApiError(400, 'invalid_request_error', 'parameter_invalid', `${param ?? 'request body'}: nested deeper than ${MAX_BODY_DEPTH} levels`, param);
+    }
+    for (const key of Object.keys(node)) {
+      if (key === '__proto__') {
+        const param = pathText([...path, key]);
+        return new ApiError(400, 'invalid_request_error', 'parameter_invalid', `${param}: "__proto__" is a reserved key`, param);
+      }
+      stack.push({ node: (node as Record<string, unknown>)[key], path: [...path, key] });
+    }
   }
   return null;
 }
@@ -101,8 +120,8 @@ export function mountRoutes(
         if (!query.success) throw fromZodError(query.error, 'query', queryInput);
         let bodyInput: unknown = req.body;
         if (bodyInput === undefined) bodyInput = {};
-        const reserved = findReservedKey(bodyInput);
-        if (reserved) throw new ApiError(400, 'invalid_request_error', 'parameter_invalid', `${reserved}: "__proto__" is a reserved key`, reserved);
+        const shapeError = findBodyShapeError(bodyInput);
+        if (shapeError) throw shapeError;
         const body = route.body ? route.body.safeParse(bodyInput) : { success: true as const, data: undefined };
         if (!body.success) throw fromZodError(body.error, 'body', bodyInput);
 
@@ -149,16 +168,28 @@ export function mountRoutes(
             status = apiError.status;
             payload = apiError.toBody();
           } else {
-            if (claimed) deps.storage.idempotency.release(key.id, idemKey!);
+            if (claimed) {
+              try {
+                deps.storage.idempotency.release(key.id, idemKey!);
+              } catch (releaseErr) {
+                // A full or read-only disk fails this too: the original error is the one to answer with.
+                deps.logger.warn({ requestId: req.requestId, err: (releaseErr as Error).message }, 'could not release the Idempotency-Key claim');
+              }
+            }
             throw err;
           }
         }
         const text = JSON.stringify(payload);
         if (claimed) {
-          if (!route.responseHasSecret) deps.storage.idempotency.finish(key.id, idemKey!, status, text);
-          // A secret never reaches the disk in plaintext: the replay copy is sealed, or not kept at all.
-          else if (deps.sealer) deps.storage.idempotency.finish(key.id, idemKey!, status, deps.sealer.seal(text, `idempotency:${key.id}:${idemKey}`));
-          else deps.storage.idempotency.release(key.id, idemKey!);
+          try {
+            if (!route.responseHasSecret) deps.storage.idempotency.finish(key.id, idemKey!, status, text);
+            // A secret never reaches the disk in plaintext: the replay copy is sealed, or not kept at all.
+            else if (deps.sealer) deps.storage.idempotency.finish(key.id, idemKey!, status, deps.sealer.seal(text, `idempotency:${key.id}:${idemKey}`));
+            else deps.storage.idempotency.release(key.id, idemKey!);
+          } catch (finishErr) {
+            // The work is committed: answer with it. The key stays claimed (a retry gets 409, never a duplicate).
+            deps.logger.warn({ requestId: req.requestId, err: (finishErr as Error).message }, 'could not store the idempotent replay');
+          }
         }
         res.status(status).type('application/json').send(text);
       } catch (err) {

@@ -138,6 +138,12 @@ export function createWebhookDispatcher(deps: {
   /** Due deliveries fetched ahead per endpoint, so a busy endpoint costs one query per batch, not per delivery. */
   const prefetched = new Map<string, DueDeliveryRow[]>();
   let timer: NodeJS.Timeout | null = null;
+  /**
+   * While outcomes cannot be recorded (a full or read-only disk), every delivery stays pending and
+   * would be due again at once: sending pauses, doubling from 1 s up to 30 s, until a commit works.
+   */
+  let storageFailures = 0;
+  let storagePausedUntil = 0;
   let tickQueued = false;
   let stopped = true;
 
@@ -173,6 +179,10 @@ export function createWebhookDispatcher(deps: {
   function tick(): void {
     if (stopped) return;
     const now = clock();
+    if (now.getTime() < storagePausedUntil) {
+      scheduleWake(storagePausedUntil - now.getTime());
+      return;
+    }
     const nowIso = now.toISOString();
     const endpoints = storage.webhooks.allEnabledEndpoints();
     for (const id of prefetched.keys()) if (!endpoints.some((e) => e.id === id)) prefetched.delete(id);
@@ -317,11 +327,16 @@ export function createWebhookDispatcher(deps: {
           for (const { outcome } of batch) recordOutcome(outcome, endpoints);
         });
         events.flush();
+        storageFailures = 0;
       }
     } catch (err) {
-      // Nothing recorded: the deliveries stay pending and are sent again (at least once).
+      // Nothing recorded: the deliveries stay pending and are sent again (at least once), after a pause.
       events.discardPending();
-      logger.error({ err: (err as Error).message, outcomes: batch.length }, 'could not record webhook attempt outcomes');
+      storageFailures++;
+      const pauseMs = Math.min(30_000, 1000 * 2 ** Math.min(storageFailures - 1, 5));
+      storagePausedUntil = clock().getTime() + pauseMs;
+      prefetched.clear();
+      logger.error({ err: (err as Error).message, outcomes: batch.length, pauseMs }, 'could not record webhook attempt outcomes; sending paused');
     } finally {
       for (const { committed } of batch) committed();
     }

@@ -72,15 +72,20 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<TestNode> 
   args.push(...(opts.args ?? []));
   const logFile = join(home, `node-${Date.now()}.log`);
   const log = createWriteStream(logFile);
+  // The fault suite fills or freezes the home's disk under the node: a log file that cannot be written
+  // loses lines, but the node's output is still drained (a full pipe would block the node's writes).
+  log.on('error', () => {});
   const proc = spawn(process.execPath, args, { env: nodeEnv(home, opts.env), cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  proc.stdout!.pipe(log, { end: false });
+  proc.stdout!.on('data', (chunk: Buffer) => {
+    if (!log.destroyed) log.write(chunk);
+  });
   let stderr = '';
   const exited = new Promise<number | null>((res) => proc.once('exit', (code) => res(code)));
   const urls = await new Promise<{ merchant: string; pub: string }>((resolvePromise, reject) => {
     const timer = setTimeout(() => reject(new Error(`node did not start in 60 s; log: ${logFile}\n${stderr}`)), 60_000);
     proc.stderr!.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
-      log.write(chunk);
+      if (!log.destroyed) log.write(chunk);
       const m = /merchant API (http:\/\/[^\s]+)\s+·\s+public (http:\/\/[^\s]+)/.exec(stderr);
       if (m) {
         clearTimeout(timer);
