@@ -24,6 +24,7 @@ import {
 } from './checkout-rules.ts';
 import { canCancel } from './lifecycle.ts';
 import { PaymentInputError, type Caller, type PaymentIntentObject, type PaymentIntentsService } from './payment-intents-service.ts';
+import { listPage } from '../util/list-page.ts';
 
 export interface CreateCheckoutSessionInput {
   amount: string | number;
@@ -343,13 +344,7 @@ export function createCheckoutSessionsService(deps: CheckoutSessionsDeps) {
         before,
         limit: q.limit + 1,
       });
-      const page = rows.slice(0, q.limit);
-      return {
-        object: 'list' as const,
-        data: page.map((r) => serialize(r)),
-        has_more: rows.length > q.limit,
-        next_cursor: rows.length > q.limit ? page[page.length - 1]!.id : null,
-      };
+      return listPage(rows, q.limit, (r) => serialize(r));
     },
 
     /** Ends an open session: options that received nothing are canceled; options with money keep their own lifecycle. */

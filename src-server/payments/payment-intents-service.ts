@@ -20,6 +20,7 @@ import type { PaymentChanges } from './lifecycle.ts';
 import { canCancel, computeIntentState, defaultLatePaymentPolicy, transitionEvents } from './lifecycle.ts';
 import { createCreditLedger } from './credit-ledger.ts';
 import { pickUniqueAmount } from './unique-amount.ts';
+import { listPage } from '../util/list-page.ts';
 
 /** A rule-level failure the HTTP edge maps to a 4xx naming `param`. */
 export class PaymentInputError extends Error {
@@ -482,13 +483,7 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
         before,
         limit: q.limit + 1,
       });
-      const page = rows.slice(0, q.limit);
-      return {
-        object: 'list' as const,
-        data: page.map((r) => serialize(r)),
-        has_more: rows.length > q.limit,
-        next_cursor: rows.length > q.limit ? page[page.length - 1]!.id : null,
-      };
+      return listPage(rows, q.limit, (r) => serialize(r));
     },
 
     cancel(caller: Caller, id: string): PaymentIntentObject {

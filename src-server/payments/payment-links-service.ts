@@ -18,6 +18,7 @@ import {
   type MethodInput,
 } from './checkout-rules.ts';
 import { PaymentInputError, type Caller } from './payment-intents-service.ts';
+import { listPage } from '../util/list-page.ts';
 
 export interface PaymentLinkInput {
   /** Fixed amount; null or absent = the customer chooses. */
@@ -171,13 +172,7 @@ export function createPaymentLinksService(deps: PaymentLinksDeps) {
         before = { created_at: anchor.created_at, id: anchor.id };
       }
       const rows = storage.checkout.listLinks({ storeId: caller.storeId, livemode: caller.livemode, active: q.active, before, limit: q.limit + 1 });
-      const page = rows.slice(0, q.limit);
-      return {
-        object: 'list' as const,
-        data: page.map(serialize),
-        has_more: rows.length > q.limit,
-        next_cursor: rows.length > q.limit ? page[page.length - 1]!.id : null,
-      };
+      return listPage(rows, q.limit, serialize);
     },
 
     update(caller: Caller, id: string, patch: PaymentLinkInput): PaymentLinkObject {

@@ -4,6 +4,7 @@ import { isWellFormedId, newId } from '../util/ids.ts';
 import { isoSeconds } from '../util/time.ts';
 import type { EventType } from './event-types.ts';
 import { subscribes } from './subscriptions.ts';
+import { listPage } from '../util/list-page.ts';
 
 export { EVENT_TYPES, type EventType } from './event-types.ts';
 
@@ -123,13 +124,7 @@ export function createEventsService(storage: Storage) {
         beforeSeq,
         limit: q.limit + 1,
       });
-      const page = rows.slice(0, q.limit);
-      return {
-        object: 'list' as const,
-        data: page.map(toApiEvent),
-        has_more: rows.length > q.limit,
-        next_cursor: rows.length > q.limit ? page[page.length - 1]!.id : null,
-      };
+      return listPage(rows, q.limit, toApiEvent);
     },
     /** Announces events recorded since the last flush (call after commit). */
     flush(): void {

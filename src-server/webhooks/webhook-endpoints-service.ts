@@ -11,6 +11,7 @@ import { newWebhookSecret } from './signing.ts';
 import { subscriptionProblem } from './subscriptions.ts';
 import { nonPublicTargetProblem, parseWebhookUrl, type Resolve } from './target-guard.ts';
 import { deliveryObject, endpointObject, previousSecretLive, type WebhookDeliveryObject, type WebhookEndpointObject } from './webhook-objects.ts';
+import { listPage } from '../util/list-page.ts';
 
 export const DEFAULT_ROTATION_OVERLAP_S = 24 * 3600;
 
@@ -145,14 +146,8 @@ export function createWebhookEndpointsService(deps: {
         before = { created_at: anchor.created_at, id: anchor.id };
       }
       const rows = storage.webhooks.listEndpoints({ storeId: caller.storeId, livemode: caller.livemode, before, limit: q.limit + 1 });
-      const page = rows.slice(0, q.limit);
       const now = clock();
-      return {
-        object: 'list' as const,
-        data: page.map((r) => endpointObject(r, now)),
-        has_more: rows.length > q.limit,
-        next_cursor: rows.length > q.limit ? page[page.length - 1]!.id : null,
-      };
+      return listPage(rows, q.limit, (r) => endpointObject(r, now));
     },
 
     get(caller: Caller, id: string): WebhookEndpointObject {
@@ -229,13 +224,7 @@ export function createWebhookEndpointsService(deps: {
       const endpoint = endpointRow(caller, endpointId);
       const beforeSeq = q.startingAfter !== undefined ? deliveryRow(endpoint, q.startingAfter, 'starting_after').seq : undefined;
       const rows = storage.webhooks.listDeliveries({ endpointId: endpoint.id, status: q.status, eventId: q.eventId, beforeSeq, limit: q.limit + 1 });
-      const page = rows.slice(0, q.limit);
-      return {
-        object: 'list' as const,
-        data: page.map((r) => deliveryObject(r, storage.webhooks.attemptsOf(r.id))),
-        has_more: rows.length > q.limit,
-        next_cursor: rows.length > q.limit ? page[page.length - 1]!.id : null,
-      };
+      return listPage(rows, q.limit, (r) => deliveryObject(r, storage.webhooks.attemptsOf(r.id)));
     },
 
     getDelivery(caller: Caller, endpointId: string, deliveryId: string): WebhookDeliveryObject {
