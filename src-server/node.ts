@@ -34,6 +34,7 @@ import { createChainWatcher, type ChainWatcher } from './watch/chain-watcher.ts'
 import { openKeyStore, type KeyStore, type PassphrasePromptRequest } from './wallet/key-store.ts';
 import { openSealedString, seal } from './wallet/secret-box.ts';
 import { createWalletService } from './wallet/wallet-service.ts';
+import { createDerivePool } from './wallet/derive-pool.ts';
 import { createTunnelController } from './tunnel/tunnel-controller.ts';
 import type { TunnelTarget } from './tunnel/types.ts';
 import { createWebhookDispatcher } from './webhooks/dispatcher.ts';
@@ -166,7 +167,9 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
     });
     logger.info({ keyStore: keyStore.describe() }, 'key store open');
     const events = createEventsService(storage);
-    const wallet = createWalletService({ storage, keyStore });
+    const derivePool = createDerivePool({ onError: (err) => logger.warn({ err: err.message }, 'address pre-derivation worker failed; deriving inline') });
+    cleanups.push(() => derivePool.close());
+    const wallet = createWalletService({ storage, keyStore, derivePool });
     const testWallet = await wallet.ensureTestWallet();
     if (testWallet.created && !testWallet.sealed) {
       logger.warn('no key store: the test wallet keeps its public keys only (no seed on disk); live mode needs a key store');

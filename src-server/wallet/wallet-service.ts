@@ -4,6 +4,7 @@
 import type { Storage } from '../storage/index.ts';
 import type { AddressScheme } from './derive.ts';
 import { ADDRESS_SCHEMES, accountXpub, deriveAddress } from './derive.ts';
+import type { DerivePool } from './derive-pool.ts';
 import { chainNodeXpubFromExport, unknownScheme } from './extended-key.ts';
 import type { KeyStore } from './key-store.ts';
 import { generateMnemonic, mnemonicToSeed, validateMnemonic } from './mnemonic.ts';
@@ -14,7 +15,13 @@ export { WalletError } from './wallet-error.ts';
 
 const seedSecretName = (livemode: boolean) => (livemode ? 'wallet.live.mnemonic' : 'wallet.test.mnemonic');
 
-export function createWalletService(deps: { storage: Storage; keyStore: KeyStore; clock?: () => Date }) {
+export function createWalletService(deps: {
+  storage: Storage;
+  keyStore: KeyStore;
+  clock?: () => Date;
+  /** Addresses derived ahead in a worker thread (the node's API); without it, every address derives inline. */
+  derivePool?: DerivePool | null;
+}) {
   const { storage, keyStore } = deps;
   const clock = deps.clock ?? (() => new Date());
 
@@ -143,7 +150,7 @@ export function createWalletService(deps: { storage: Storage; keyStore: KeyStore
         throw walletMissing(livemode, scheme);
       }
       const index = storage.wallet.takeNextIndex(livemode, scheme);
-      const address = deriveAddress(account.xpub, scheme, index);
+      const address = deps.derivePool?.take(account.xpub, scheme, index) ?? deriveAddress(account.xpub, scheme, index);
       storage.wallet.insertAddress({
         livemode: livemode ? 1 : 0,
         scheme,
