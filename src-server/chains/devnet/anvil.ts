@@ -1,6 +1,6 @@
 // Starts and stops a local anvil (Foundry) chain on loopback: the devnet behind test mode.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -149,6 +149,63 @@ function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
   });
 }
 
+/** Command line of a running process, or null when it is gone (or this OS cannot tell). */
+function commandLineOf(pid: number): string | null {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return null;
+  }
+  try {
+    if (process.platform === 'linux') return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    if (process.platform === 'win32') return null;
+    return execFileSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' });
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A node killed with SIGKILL (or a crash) cannot stop its anvil, which lives on and keeps dumping
+ * its state file every few seconds. The next start would then run a second anvil on the same
+ * state file, the two overwriting each other's state. So the pid goes in a file beside the state,
+ * and a start first stops the anvil it names, if that process is still an anvil on this state file.
+ */
+export async function stopOrphanedAnvil(statePath: string, logger: ChainLogger = silentLogger): Promise<boolean> {
+  const pidFile = join(dirname(statePath), 'anvil.pid');
+  let pid: number;
+  try {
+    pid = Number.parseInt(readFileSync(pidFile, 'utf8'), 10);
+  } catch {
+    return false;
+  }
+  const commandLine = Number.isSafeInteger(pid) && pid > 0 ? commandLineOf(pid) : null;
+  if (!commandLine || !commandLine.includes('anvil') || !commandLine.includes(statePath)) {
+    rmSync(pidFile, { force: true });
+    return false;
+  }
+  logger.warn({ anvilPid: pid }, 'stopping the devnet anvil a previous run left behind (the node was killed)');
+  const gone = async (ms: number) => {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      if (commandLineOf(pid) === null) return true;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return commandLineOf(pid) === null;
+  };
+  try {
+    process.kill(pid, 'SIGTERM'); // anvil dumps its state on SIGTERM
+    if (!(await gone(STOP_GRACE_MS))) {
+      process.kill(pid, 'SIGKILL');
+      await gone(STOP_GRACE_MS);
+    }
+  } catch {
+    // already gone
+  }
+  rmSync(pidFile, { force: true });
+  return true;
+}
+
 export async function startAnvil(options: StartAnvilOptions): Promise<AnvilHandle> {
   const logger = options.logger ?? silentLogger;
   const binary = options.binaryPath ?? resolveAnvilBinary();
@@ -159,10 +216,15 @@ export async function startAnvil(options: StartAnvilOptions): Promise<AnvilHandl
   const expectedChainId = options.chainId ?? 31337;
   const startupTimeoutMs = options.startupTimeoutMs ?? 20_000;
 
-  if (options.statePath) mkdirSync(dirname(options.statePath), { recursive: true });
+  if (options.statePath) {
+    mkdirSync(dirname(options.statePath), { recursive: true });
+    await stopOrphanedAnvil(options.statePath, logger);
+  }
 
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
   trackChild(child);
+  const pidFile = options.statePath ? join(dirname(options.statePath), 'anvil.pid') : null;
+  if (pidFile && child.pid !== undefined) writeFileSync(pidFile, String(child.pid), { mode: 0o600 });
   // Without a permanent listener a later 'error' (e.g. a failed kill) would crash the process.
   child.on('error', (error) => logger.warn({ anvilPid: child.pid, error: error.message }, 'anvil process error'));
 
@@ -208,6 +270,7 @@ export async function startAnvil(options: StartAnvilOptions): Promise<AnvilHandl
   };
 
   const stop = async (): Promise<void> => {
+    if (pidFile) rmSync(pidFile, { force: true });
     // No pid: the spawn itself failed, there is nothing to stop (and no 'exit' will come).
     if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');
