@@ -89,6 +89,7 @@ export const PaymentIntentObject = z.object({
   address_mode: z.enum(['unique', 'shared']).describe('unique: a fresh address for this intent; shared: the store\'s shared address, where pay_amount identifies the intent.'),
   payment_uri: z.string(),
   checkout_url: z.string(),
+  checkout_session: z.string().nullable().describe('The checkout session this intent is an option of (cs_…), else null.'),
   confirmations_required: z.number().int(),
   late_payment_policy: z.enum(['accept', 'flag']),
   custom_id: z.string().nullable(),

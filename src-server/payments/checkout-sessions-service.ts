@@ -297,8 +297,8 @@ export function createCheckoutSessionsService(deps: CheckoutSessionsDeps) {
                 expires_in: expiresIn,
                 success_url: input.success_url,
                 cancel_url: input.cancel_url,
+                checkout_session: id,
               });
-              storage.checkout.attachIntent(id, intent.id);
               created.push(intent);
             } catch (err) {
               if (!(err instanceof PaymentInputError) || !isUnavailableOption(err)) throw err;

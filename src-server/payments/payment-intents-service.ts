@@ -49,6 +49,8 @@ export interface CreatePaymentIntentInput {
   expires_in?: number | undefined;
   success_url?: string | undefined;
   cancel_url?: string | undefined;
+  /** Set by the checkout-sessions service only (the API schema has no such field). */
+  checkout_session?: string | undefined;
 }
 
 export interface Caller {
@@ -181,6 +183,7 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
       address_mode: row.address_mode,
       payment_uri: intentPaymentUri(row, network),
       checkout_url: `${deps.publicBaseUrl().replace(/\/$/, '')}/checkout/${row.id}`,
+      checkout_session: row.checkout_session_id ?? null,
       confirmations_required: row.confirmations_required,
       late_payment_policy: row.late_payment_policy,
       custom_id: row.custom_id,
@@ -396,6 +399,7 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
         metadata: JSON.stringify(input.metadata ?? {}),
         success_url: input.success_url ?? null,
         cancel_url: input.cancel_url ?? null,
+        checkout_session_id: input.checkout_session ?? null,
         created_at: ISO(now),
         expires_at: ISO(expiresAt),
         monitor_until: ISO(monitorUntil),

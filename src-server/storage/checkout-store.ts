@@ -97,7 +97,6 @@ export function createCheckoutStore(db: Db) {
        canceled_at = @canceled_at, updated_at = @updated_at WHERE id = @id`,
   );
   const setPrimary = db.prepare('UPDATE checkout_sessions SET primary_intent_id = ?, expires_at = ? WHERE id = ?');
-  const attachIntent = db.prepare('UPDATE payment_intents SET checkout_session_id = ? WHERE id = ? AND checkout_session_id IS NULL');
   const sessionOfIntent = db.prepare<[string], { checkout_session_id: string | null }>(
     'SELECT checkout_session_id FROM payment_intents WHERE id = ?',
   );
@@ -120,7 +119,6 @@ export function createCheckoutStore(db: Db) {
       void updateSessionState.run(u),
     setPrimary: (id: string, primaryIntentId: string, expiresAt: string) => void setPrimary.run(primaryIntentId, expiresAt, id),
     /** Marks a payment intent as an option of a session (once; an intent belongs to one session). */
-    attachIntent: (sessionId: string, intentId: string) => attachIntent.run(sessionId, intentId).changes === 1,
     sessionIdOfIntent: (intentId: string) => sessionOfIntent.get(intentId)?.checkout_session_id ?? null,
     /** The session's option intents, in the order they were created. */
     optionsOf: (sessionId: string) => optionsOf.all(sessionId),

@@ -30,6 +30,8 @@ export interface PaymentIntentRow {
   confirmations_required: number;
   late_payment_policy: 'accept' | 'flag';
   custom_id: string | null;
+  /** The checkout session this intent is an option of (set at creation), else null. */
+  checkout_session_id: string | null;
   customer_email: string | null;
   description: string | null;
   metadata: string;
@@ -80,7 +82,7 @@ const COLUMNS = [
   'amount', 'currency', 'fiat_amount', 'rate', 'pay_amount', 'tolerance', 'amount_received', 'amount_confirmed',
   'receive_address', 'watch_address', 'address_mode', 'address_scheme', 'address_index', 'confirmations_required',
   'late_payment_policy', 'custom_id', 'customer_email', 'description', 'metadata', 'success_url', 'cancel_url',
-  'created_at', 'expires_at', 'monitor_until', 'paid_at', 'canceled_at', 'updated_at',
+  'created_at', 'expires_at', 'monitor_until', 'paid_at', 'canceled_at', 'updated_at', 'checkout_session_id',
 ] as const;
 
 export function createPaymentIntentsStore(db: Db) {

@@ -55,6 +55,13 @@ describe('checkout sessions over HTTP', () => {
     expect(created.options.every((o: any) => o.status === 'pending' && o.pay_amount === '25.00')).toBe(true);
     expect(created.primary).toMatchObject({ network: 'polygon', asset: 'USDT' });
     const primary = created.primary.id as string;
+    // Every option says which session it belongs to, from its first event on; a plain intent says null.
+    expect(created.options.every((o: any) => o.checkout_session === created.id)).toBe(true);
+    expect((await api.get(`/api/v1/payment-intents/${primary}`)).body.data.checkout_session).toBe(created.id);
+    const createdEvents = await eventsOfObject(api, primary);
+    expect(createdEvents.find((e: any) => e.type === 'payment_intent.created')?.data.object.checkout_session).toBe(created.id);
+    const plain = await api.post('/api/v1/payment-intents', { network: 'devnet', asset: 'USDT', amount: '1.00' });
+    expect(plain.body.data.checkout_session).toBeNull();
 
     await pay(primary);
     await mine(2);
