@@ -25,6 +25,7 @@ import {
 import { canCancel } from './lifecycle.ts';
 import { PaymentInputError, type Caller, type PaymentIntentObject, type PaymentIntentsService } from './payment-intents-service.ts';
 import { listPage } from '../util/list-page.ts';
+import { ownedBy } from '../util/owned-by.ts';
 
 export interface CreateCheckoutSessionInput {
   amount: string | number;
@@ -190,7 +191,7 @@ export function createCheckoutSessionsService(deps: CheckoutSessionsDeps) {
 
   function ownedRow(caller: Caller, id: string): CheckoutSessionRow {
     const row = isWellFormedId(id, 'cs') ? storage.checkout.getSession(id) : null;
-    if (!row || row.store_id !== caller.storeId || (row.livemode === 1) !== caller.livemode) {
+    if (!ownedBy(row, caller)) {
       throw new PaymentInputError(404, 'resource_missing', 'id', `No such checkout_session: '${id.slice(0, 80)}'`);
     }
     return row;
@@ -245,7 +246,7 @@ export function createCheckoutSessionsService(deps: CheckoutSessionsDeps) {
       const amountText = formatAmount(units, currency.decimals);
       if (input.payment_link !== undefined) {
         const link = isWellFormedId(input.payment_link, 'plink') ? storage.checkout.getLink(input.payment_link) : null;
-        if (!link || link.store_id !== caller.storeId || (link.livemode === 1) !== caller.livemode) {
+        if (!ownedBy(link, caller)) {
           throw new PaymentInputError(400, 'parameter_invalid', 'payment_link', `payment_link: no such payment_link '${input.payment_link.slice(0, 80)}'`);
         }
       }
@@ -330,7 +331,7 @@ export function createCheckoutSessionsService(deps: CheckoutSessionsDeps) {
       let before: { created_at: string; id: string } | undefined;
       if (q.startingAfter !== undefined) {
         const anchor = isWellFormedId(q.startingAfter, 'cs') ? storage.checkout.getSession(q.startingAfter) : null;
-        if (!anchor || anchor.store_id !== caller.storeId || (anchor.livemode === 1) !== caller.livemode) {
+        if (!ownedBy(anchor, caller)) {
           throw new PaymentInputError(400, 'parameter_invalid', 'starting_after', `starting_after: no such checkout_session '${q.startingAfter.slice(0, 80)}'`);
         }
         before = { created_at: anchor.created_at, id: anchor.id };

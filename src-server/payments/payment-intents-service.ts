@@ -21,6 +21,7 @@ import { canCancel, computeIntentState, defaultLatePaymentPolicy, transitionEven
 import { createCreditLedger } from './credit-ledger.ts';
 import { pickUniqueAmount } from './unique-amount.ts';
 import { listPage } from '../util/list-page.ts';
+import { ownedBy } from '../util/owned-by.ts';
 
 /** A rule-level failure the HTTP edge maps to a 4xx naming `param`. */
 export class PaymentInputError extends Error {
@@ -453,7 +454,7 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
 
     get(caller: Caller, id: string): PaymentIntentObject {
       const row = storage.intents.get(id);
-      if (!row || row.store_id !== caller.storeId || (row.livemode === 1) !== caller.livemode) {
+      if (!ownedBy(row, caller)) {
         throw new PaymentInputError(404, 'resource_missing', 'id', `No such payment_intent: '${id.slice(0, 80)}'`);
       }
       return serialize(row);
@@ -462,7 +463,7 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
     /** The row itself (test helpers and the checkout need chain details). */
     getRow(caller: Caller, id: string): PaymentIntentRow {
       const row = storage.intents.get(id);
-      if (!row || row.store_id !== caller.storeId || (row.livemode === 1) !== caller.livemode) {
+      if (!ownedBy(row, caller)) {
         throw new PaymentInputError(404, 'resource_missing', 'id', `No such payment_intent: '${id.slice(0, 80)}'`);
       }
       return row;
@@ -472,7 +473,7 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
       let before: { created_at: string; id: string } | undefined;
       if (q.startingAfter !== undefined) {
         const anchor = storage.intents.get(q.startingAfter);
-        if (!anchor || anchor.store_id !== caller.storeId || (anchor.livemode === 1) !== caller.livemode) {
+        if (!ownedBy(anchor, caller)) {
           throw new PaymentInputError(400, 'parameter_invalid', 'starting_after', `starting_after: no such payment_intent '${q.startingAfter.slice(0, 80)}'`);
         }
         before = { created_at: anchor.created_at, id: anchor.id };

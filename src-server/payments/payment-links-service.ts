@@ -19,6 +19,7 @@ import {
 } from './checkout-rules.ts';
 import { PaymentInputError, type Caller } from './payment-intents-service.ts';
 import { listPage } from '../util/list-page.ts';
+import { ownedBy } from '../util/owned-by.ts';
 
 export interface PaymentLinkInput {
   /** Fixed amount; null or absent = the customer chooses. */
@@ -98,7 +99,7 @@ export function createPaymentLinksService(deps: PaymentLinksDeps) {
 
   function ownedRow(caller: Caller, id: string): PaymentLinkRow {
     const row = isWellFormedId(id, 'plink') ? storage.checkout.getLink(id) : null;
-    if (!row || row.store_id !== caller.storeId || (row.livemode === 1) !== caller.livemode) {
+    if (!ownedBy(row, caller)) {
       throw new PaymentInputError(404, 'resource_missing', 'id', `No such payment_link: '${id.slice(0, 80)}'`);
     }
     return row;
@@ -166,7 +167,7 @@ export function createPaymentLinksService(deps: PaymentLinksDeps) {
       let before: { created_at: string; id: string } | undefined;
       if (q.startingAfter !== undefined) {
         const anchor = isWellFormedId(q.startingAfter, 'plink') ? storage.checkout.getLink(q.startingAfter) : null;
-        if (!anchor || anchor.store_id !== caller.storeId || (anchor.livemode === 1) !== caller.livemode) {
+        if (!ownedBy(anchor, caller)) {
           throw new PaymentInputError(400, 'parameter_invalid', 'starting_after', `starting_after: no such payment_link '${q.startingAfter.slice(0, 80)}'`);
         }
         before = { created_at: anchor.created_at, id: anchor.id };

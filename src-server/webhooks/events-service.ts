@@ -5,6 +5,7 @@ import { isoSeconds } from '../util/time.ts';
 import type { EventType } from './event-types.ts';
 import { subscribes } from './subscriptions.ts';
 import { listPage } from '../util/list-page.ts';
+import { ownedBy } from '../util/owned-by.ts';
 
 export { EVENT_TYPES, type EventType } from './event-types.ts';
 
@@ -100,7 +101,7 @@ export function createEventsService(storage: Storage) {
     },
     get(caller: Caller, id: string): ApiEvent {
       const row = isWellFormedId(id, 'evt') ? storage.events.get(id) : null;
-      if (!row || row.store_id !== caller.storeId || (row.livemode === 1) !== caller.livemode) {
+      if (!ownedBy(row, caller)) {
         throw new WebhookInputError(404, 'resource_missing', 'id', `No such event: '${id.slice(0, 80)}'`);
       }
       return toApiEvent(row);
@@ -109,7 +110,7 @@ export function createEventsService(storage: Storage) {
       let beforeSeq: number | undefined;
       if (q.startingAfter !== undefined) {
         const anchor = isWellFormedId(q.startingAfter, 'evt') ? storage.events.get(q.startingAfter) : null;
-        if (!anchor || anchor.store_id !== caller.storeId || (anchor.livemode === 1) !== caller.livemode) {
+        if (!ownedBy(anchor, caller)) {
           throw new WebhookInputError(400, 'parameter_invalid', 'starting_after', `starting_after: no such event '${q.startingAfter.slice(0, 80)}'`);
         }
         beforeSeq = anchor.seq;

@@ -12,6 +12,7 @@ import { subscriptionProblem } from './subscriptions.ts';
 import { nonPublicTargetProblem, parseWebhookUrl, type Resolve } from './target-guard.ts';
 import { deliveryObject, endpointObject, previousSecretLive, type WebhookDeliveryObject, type WebhookEndpointObject } from './webhook-objects.ts';
 import { listPage } from '../util/list-page.ts';
+import { ownedBy } from '../util/owned-by.ts';
 
 export const DEFAULT_ROTATION_OVERLAP_S = 24 * 3600;
 
@@ -89,7 +90,7 @@ export function createWebhookEndpointsService(deps: {
 
   function endpointRow(caller: Caller, id: string, param = 'id'): WebhookEndpointRow {
     const row = isWellFormedId(id, 'we') ? storage.webhooks.getEndpoint(id) : null;
-    if (!row || row.store_id !== caller.storeId || (row.livemode === 1) !== caller.livemode) {
+    if (!ownedBy(row, caller)) {
       throw new WebhookInputError(404, 'resource_missing', param, `No such webhook_endpoint: '${id.slice(0, 80)}'`);
     }
     return row;
