@@ -4,7 +4,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { ConfigError, defaultHome, loadConfig } from './config/config.ts';
+import { LOGIN_URL_COMMAND, mintOneTimeToken, oneTimeLoginUrl } from './admin/auth/one-time.ts';
+import { hashPassword, passwordProblem } from './admin/auth/password.ts';
+import { ConfigError, defaultHome, isLoopbackHost, loadConfig } from './config/config.ts';
 import { storageErrorOf } from './http/errors.ts';
 import { createApiKeysService, KeyInputError } from './keys/api-keys-service.ts';
 import { DEFAULT_STORE_ID, openHome, startNode, VERSION } from './node.ts';
@@ -32,6 +34,11 @@ Usage:
                                  detects payments, can never sign a sweep or withdrawal
   kassa wallet addresses [--mode test|live] [--scheme evm|tron|btc|ltc] [--limit N] [--json]
   kassa backup FILE              consistent copy of the database (SQLite online backup)
+  kassa admin login-url          a one-time dashboard login link (15 minutes, single use); works
+                                 for a running or a stopped node
+  kassa admin password [--stdin] set the dashboard password (typed twice on the terminal, or one
+                                 line on stdin); ends every signed-in dashboard session
+  kassa admin totp disable       turn off the dashboard's TOTP (recovery when the phone is lost)
   ${TUNNEL_USAGE}
                                  the tunnel exposing the public listener (checkout pages only);
                                  waits for a running node to connect, else saved for \`kassa serve\`
@@ -142,6 +149,12 @@ async function cmdServe(args: string[]): Promise<void> {
   const canPrompt = process.stdin.isTTY && existsSync(join(home, 'keystore.json'));
   const node = await startNode({ home, config, promptPassphrase: canPrompt ? promptPassphrase : undefined });
   process.stderr.write(`kassa: merchant API ${node.merchantUrl}  ·  public ${node.publicUrl}  ·  docs ${node.merchantUrl}/docs\n`);
+  // stdout, not only the logs: this is the line a newcomer needs to find.
+  if (node.adminLoginUrl) {
+    process.stdout.write(`\nOpen the dashboard: ${node.adminLoginUrl}\n  (a one-time login link: works once, for 15 minutes; a new one: ${LOGIN_URL_COMMAND})\n\n`);
+  } else {
+    process.stdout.write(`\nOpen the dashboard: ${node.merchantUrl}/\n\n`);
+  }
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -325,6 +338,48 @@ async function cmdTransfers(args: string[]): Promise<void> {
   }
 }
 
+async function cmdAdmin(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  const words = sub === 'totp' ? [sub, rest.shift()] : [sub];
+  const { values } = parseArgs({ args: rest, options: { home: { type: 'string' }, stdin: { type: 'boolean' } }, strict: true });
+  const home = homeFrom(values.home);
+  const command = words.join(' ');
+  if (command !== 'login-url' && command !== 'password' && command !== 'totp disable') throw new UsageError('admin login-url | admin password [--stdin] | admin totp disable');
+  if (values.stdin && command !== 'password') throw new UsageError('--stdin goes with `admin password`');
+  const { config } = loadConfig({ home });
+  const { storage, close } = openHome(home);
+  try {
+    if (command === 'login-url') {
+      const { token } = mintOneTimeToken(storage.admin);
+      // The configured listener; a wildcard bind is still reached at loopback from this machine.
+      const host = isLoopbackHost(config.host) || config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+      process.stdout.write(`${oneTimeLoginUrl(`http://${host.includes(':') ? `[${host}]` : host}:${config.port}`, token)}\n`);
+      process.stderr.write('A one-time dashboard login link: it works once, for 15 minutes. If the node runs on another port, change the port in the link.\n');
+      return;
+    }
+    if (command === 'totp disable') {
+      storage.admin.disableTotp(new Date().toISOString());
+      process.stdout.write('TOTP is off: the dashboard signs in with the password alone. Set it up again under Settings.\n');
+      return;
+    }
+    let password: string;
+    if (values.stdin) {
+      password = (await readHidden('')).replace(/\r?\n$/, '');
+    } else {
+      if (!process.stdin.isTTY) throw new UsageError('admin password: type it on a terminal, or pipe it with --stdin (never as an argument)');
+      password = await readHidden('New dashboard password: ');
+      if ((await readHidden('Repeat the password: ')) !== password) throw new UsageError('the passwords differ');
+    }
+    const problem = passwordProblem(password);
+    if (problem) throw new UsageError(`admin password: ${problem}`);
+    storage.admin.setPassword(await hashPassword(password), new Date().toISOString());
+    const ended = storage.admin.deleteAllSessions();
+    process.stdout.write(`Dashboard password set.${ended ? ` ${ended} signed-in session(s) ended: sign in again with the new password.` : ''}\n`);
+  } finally {
+    close();
+  }
+}
+
 async function cmdBackup(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args, options: { home: { type: 'string' } }, allowPositionals: true, strict: true });
   const file = positionals[0];
@@ -352,6 +407,8 @@ export async function main(argv: string[]): Promise<void> {
         return await cmdBackup(rest);
       case 'transfers':
         return await cmdTransfers(rest);
+      case 'admin':
+        return await cmdAdmin(rest);
       case 'tunnel':
         return await cmdTunnel(rest, {
           home: homeFrom,

@@ -6,6 +6,13 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { createAdminRouter } from './admin/admin-app.ts';
+import { createAdminAuth } from './admin/auth/admin-auth.ts';
+import { createAuthHandlers } from './admin/auth/auth-handlers.ts';
+import { createAuthPagesRouter } from './admin/auth/one-time-page.ts';
+import { oneTimeLoginUrl } from './admin/auth/one-time.ts';
+import { createAdminHandlers } from './admin/handlers/index.ts';
+import { createNotifier } from './admin/notifications.ts';
 import { startAnvil, type AnvilHandle } from './chains/devnet/anvil.ts';
 import { devnetMine, devnetPay, ensureDevnetDeployed, type DevnetInfo } from './chains/devnet/devnet.ts';
 import { dustOption, startTestDevnets, type TestDevnet } from './chains/devnet/test-devnets.ts';
@@ -50,6 +57,19 @@ export interface StartNodeOptions {
   logger?: Logger;
   env?: NodeJS.ProcessEnv;
   promptPassphrase?: (req: PassphrasePromptRequest) => Promise<string>;
+  /** Electron's per-launch secret: the window trades it for a session (POST /api/admin/auth/launch). */
+  launchSecret?: string;
+  /** OS notifications (Electron): a payment arrived, arrived late, a webhook endpoint keeps failing. */
+  onNotification?: (n: NodeNotification) => void;
+  /** The built dashboard; default dist/renderer (env KASSA_DASHBOARD_DIR overrides it too). */
+  dashboardDir?: string;
+}
+
+export interface NodeNotification {
+  kind: 'paid' | 'paid_late' | 'webhook_failing';
+  title: string;
+  body: string;
+  invoice_id?: string;
 }
 
 export interface NodeHandle {
@@ -59,6 +79,8 @@ export interface NodeHandle {
   storage: Storage;
   keyStore: KeyStore;
   watchers: ReadonlyMap<string, ChainWatcher>;
+  /** A one-time dashboard login URL (15 min, single use) when no admin password is set; else null. */
+  adminLoginUrl: string | null;
   stop(): Promise<void>;
 }
 
@@ -400,6 +422,40 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
       };
     };
 
+    // The dashboard: session auth, the admin API from its contract, and the built renderer.
+    const loopbackOnly = isLoopbackHost(config.host);
+    const adminAuth = createAdminAuth({ store: storage.admin, dataKey: () => keyStore.dataKey, launchSecret: opts.launchSecret ?? null, logger });
+    const listenerUrls = { merchantUrl: '', publicUrl: '' };
+    const adminHandlers = createAdminHandlers({
+      storage,
+      config,
+      home,
+      version: VERSION,
+      keyStore,
+      wallet,
+      intents,
+      events,
+      webhooks,
+      apiKeys,
+      tunnel,
+      watchers,
+      adapters,
+      testHelpers: () => testHelpers,
+      rateSources: Object.keys(config.rates).length ? [fixedRateSource(config.rates, { name: 'config' })] : [],
+      urls: () => ({ ...listenerUrls, publicBaseUrl }),
+      logger,
+    });
+    if (opts.onNotification) {
+      const notifier = createNotifier({ events, storage, onNotification: opts.onNotification });
+      cleanups.push(() => notifier.stop());
+    }
+    const adminRouter = createAdminRouter({
+      handlers: { ...adminHandlers, ...createAuthHandlers(adminAuth) },
+      auth: adminAuth,
+      logger,
+      loopbackOnly,
+    });
+
     const merchantApp = createMerchantApp({
       storage,
       apiKeys,
@@ -417,6 +473,8 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
       metrics,
       health,
       version: VERSION,
+      admin: { router: adminRouter, pages: createAuthPagesRouter(adminAuth, { loopbackOnly }) },
+      dashboard: { dir: opts.dashboardDir ?? (env.KASSA_DASHBOARD_DIR || undefined) },
     });
     const publicApp = createPublicApp({
       logger,
@@ -446,6 +504,8 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
     const merchantUrl = urlOf(merchantAddr);
     const publicUrl = urlOf(publicAddr);
     if (!publicBaseUrl) publicBaseUrl = publicUrl;
+    listenerUrls.merchantUrl = merchantUrl;
+    listenerUrls.publicUrl = publicUrl;
     publicListenerUrl = publicUrl;
     const wildcard = publicAddr.address === '0.0.0.0' || publicAddr.address === '::';
     tunnelTarget = { host: wildcard ? (publicAddr.family === 'IPv6' ? '::1' : '127.0.0.1') : publicAddr.address, port: publicAddr.port };
@@ -457,9 +517,13 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
       'kassa node ready',
     );
 
+    // Headless first start: a single-use login link stands in for the password not yet chosen.
+    const adminLoginUrl = storage.admin.getCredentials()?.password_hash ? null : oneTimeLoginUrl(merchantUrl, adminAuth.mintOneTimeToken().token);
+
     return {
       merchantUrl,
       publicUrl,
+      adminLoginUrl,
       devnet,
       storage,
       keyStore,

@@ -71,6 +71,15 @@ export interface RpcEndpointHealth {
   failures: number;
 }
 
+/** One balance as read from the chain: base units, or why it could not be read. */
+export type BalanceRead = { ok: true; amount: bigint } | { ok: false; error: string };
+
+/** What one address holds now: the native coin and each token asked about (canonical contract → read). */
+export interface AddressBalances {
+  native: BalanceRead;
+  tokens: ReadonlyMap<string, BalanceRead>;
+}
+
 export interface ChainAdapter {
   /** The chain this adapter watches, e.g. 'devnet', 'ethereum', 'bsc'. */
   readonly chain: string;
@@ -95,6 +104,14 @@ export interface ChainAdapter {
    * at or below it is confirmed whatever its confirmation count.
    */
   getFinalizedNumber?(): Promise<number>;
+  /**
+   * What each address holds now (latest block; UTXO chains: confirmed plus mempool on Esplora,
+   * the confirmed UTXO set on bitcoind), keyed by the address as given. Addresses and contracts in
+   * the adapter's canonical form; UTXO chains have no tokens. A read the node refused for one
+   * address or token is a failed BalanceRead; an endpoint that cannot answer at all throws.
+   * Optional so test doubles of the watcher need not implement it.
+   */
+  getBalances?(addresses: readonly string[], tokenContracts: readonly string[]): Promise<Map<string, AddressBalances>>;
   /** Per-URL health, for /healthz. */
   rpcHealth(): RpcEndpointHealth[];
   /** Total JSON-RPC requests sent (for metrics and the calls-per-block test). */

@@ -1,5 +1,6 @@
 // The merchant listener (loopback by default): /api/v1 with API keys, /healthz, /metrics,
-// /docs and the OpenAPI document. It translates HTTP to service calls and holds no business rule.
+// /docs and the OpenAPI document; the dashboard (`/`, /api/admin, /auth/…) with sessions.
+// It translates HTTP to service calls and holds no business rule.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -12,7 +13,10 @@ import { Counter, Histogram } from 'prom-client';
 import type { ApiKeysService } from '../keys/api-keys-service.ts';
 import type { Storage } from '../storage/index.ts';
 import { randomBase62 } from '../util/ids.ts';
-import { ApiError, routeNotFound, toApiError } from './errors.ts';
+import { ADMIN_API_PREFIX } from '../admin/admin-app.ts';
+import { createDashboardRouter } from '../admin/dashboard.ts';
+import { createErrorEdge, requireJsonBody } from './error-edge.ts';
+import { ApiError, routeNotFound } from './errors.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { createRateLimiter } from './rate-limiter.ts';
 import { mountRoutes, type ResponseSealer, type RouteDef } from './routes.ts';
@@ -29,6 +33,10 @@ export interface MerchantAppDeps {
   metrics: Registry;
   health: () => { status: 'ok' | 'degraded'; [k: string]: unknown };
   version: string;
+  /** The dashboard's API (/api/admin) and its login pages (/auth/…); they never accept API keys. */
+  admin?: { router: express.Router; pages: express.Router };
+  /** The built dashboard served at `/`; absent: no dashboard on this listener. */
+  dashboard?: { dir?: string };
 }
 
 export function createMerchantApp(deps: MerchantAppDeps): express.Express {
@@ -62,8 +70,9 @@ export function createMerchantApp(deps: MerchantAppDeps): express.Express {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
       httpDuration.observe({ method: req.method, route }, seconds);
-      // Path only: query strings and headers may carry secrets.
-      deps.logger.debug({ requestId: req.requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'http');
+      // Path only: query strings and headers may carry secrets; so does a one-time login link's path.
+      const path = req.path.startsWith('/auth/one-time/') ? '/auth/one-time/:token' : req.path;
+      deps.logger.debug({ requestId: req.requestId, method: req.method, path, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'http');
     });
     next();
   });
@@ -93,19 +102,19 @@ export function createMerchantApp(deps: MerchantAppDeps): express.Express {
   app.get('/docs/init.js', (_req, res) => res.sendFile(join(here, 'docs', 'init.js')));
   app.use('/docs/assets', express.static(swaggerDir, { index: false, fallthrough: false }));
 
+  // Before the API-key gate below: the dashboard and its API authenticate with a session instead.
+  if (deps.admin) {
+    app.use(deps.admin.pages);
+    app.use(ADMIN_API_PREFIX, deps.admin.router);
+  }
+  if (deps.dashboard) app.use(createDashboardRouter({ dir: deps.dashboard.dir }));
+
   const api = express.Router();
   api.use(
     express.json({ limit: '100kb', strict: true, type: ['application/json', 'application/*+json'] }),
   );
   const limiter = createRateLimiter();
-  // A body in another format would be ignored and the request read as empty ("asset is required"): say what is wrong.
-  api.use((req: Request, _res: Response, next: NextFunction) => {
-    const hasBody = req.get('transfer-encoding') !== undefined || Number(req.get('content-length') ?? 0) > 0;
-    if (hasBody && !req.is(['application/json', 'application/*+json'])) {
-      return next(new ApiError(415, 'invalid_request_error', 'unsupported_media_type', `Send the request body as JSON with "Content-Type: application/json" (got "${String(req.get('content-type') ?? '').slice(0, 100)}").`, null));
-    }
-    next();
-  });
+  api.use(requireJsonBody);
   api.use((req: Request, _res: Response, next: NextFunction) => {
     const header = req.get('authorization');
     if (!header) {
@@ -133,28 +142,7 @@ export function createMerchantApp(deps: MerchantAppDeps): express.Express {
   app.use((req, _res, next) => next(routeNotFound(req.method, req.path)));
 
   // The one error-to-status edge: typed errors keep their status, anything else is a logged 500.
-  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    let apiError = toApiError(err);
-    const e = err as { type?: string; status?: number };
-    if (!apiError && e?.type === 'entity.parse.failed') {
-      apiError = new ApiError(400, 'invalid_request_error', 'invalid_json', 'The request body is not valid JSON.', null);
-    } else if (!apiError && (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported')) {
-      apiError = new ApiError(415, 'invalid_request_error', 'unsupported_media_type', 'Send the request body as UTF-8 JSON, without a Content-Encoding.', null);
-    } else if (!apiError && e?.type === 'entity.too.large') {
-      apiError = new ApiError(413, 'invalid_request_error', 'body_too_large', 'The request body is larger than 100 kB.', null);
-    } else if (!apiError && typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
-      apiError = new ApiError(e.status, 'invalid_request_error', 'bad_request', 'The request could not be read.', null);
-    }
-    if (apiError && apiError.status >= 500) {
-      // The disk (full, read-only, failing), not the request: say so once per request, without a stack.
-      deps.logger.warn({ requestId: req.requestId, code: apiError.code, err: err instanceof Error ? err.message : String(err) }, 'storage unavailable');
-    }
-    if (!apiError) {
-      deps.logger.error({ requestId: req.requestId, err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, 'internal error');
-      apiError = new ApiError(500, 'api_error', 'internal_error', `Something went wrong on our side (request ${req.requestId}).`);
-    }
-    res.status(apiError.status).set(apiError.headers).json(apiError.toBody());
-  });
+  app.use(createErrorEdge(deps.logger));
   return app;
 }
 

@@ -117,6 +117,14 @@ export function canCancel(status: IntentStatus, payments: readonly Pick<Lifecycl
   return status === 'pending' && payments.every((p) => p.status === 'reverted');
 }
 
+/**
+ * A late payment the store's 'flag' policy left expired waits for the operator, who may accept it
+ * (the intent then proceeds as under 'accept': confirming, then paid). Nothing else can be accepted.
+ */
+export function canAcceptLate(status: IntentStatus, exception: IntentException): boolean {
+  return status === 'expired' && exception === 'paid_late';
+}
+
 export type LifecycleEventType =
   | 'payment.reverted'
   | 'payment_intent.payment_detected'

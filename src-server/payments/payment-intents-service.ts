@@ -17,7 +17,7 @@ import { isoSeconds } from '../util/time.ts';
 import type { WalletService } from '../wallet/wallet-service.ts';
 import type { EventsService } from '../webhooks/events-service.ts';
 import type { PaymentChanges } from './lifecycle.ts';
-import { canCancel, computeIntentState, defaultLatePaymentPolicy, transitionEvents } from './lifecycle.ts';
+import { canAcceptLate, canCancel, computeIntentState, defaultLatePaymentPolicy, transitionEvents } from './lifecycle.ts';
 import { createCreditLedger } from './credit-ledger.ts';
 import { pickUniqueAmount } from './unique-amount.ts';
 import { listPage } from '../util/list-page.ts';
@@ -508,6 +508,28 @@ export function createPaymentIntentsService(deps: PaymentIntentsDeps) {
         return object;
       });
       events.flush();
+      return object;
+    },
+
+    /**
+     * The operator accepts a late payment the 'flag' policy held back: the intent's policy becomes
+     * 'accept' and its state is recomputed in the same transaction, so it is paid (with
+     * payment_intent.paid) once its payments are confirmed, exactly as under 'accept'.
+     */
+    acceptLate(caller: Caller, id: string): PaymentIntentObject {
+      const now = clock();
+      const row = this.getRow(caller, id);
+      const object = storage.transaction(() => {
+        const fresh = storage.intents.get(row.id)!;
+        if (!canAcceptLate(fresh.status, fresh.exception)) {
+          throw new PaymentInputError(409, 'payment_intent_unexpected_state', null, `only an expired payment intent with a late payment (exception paid_late) can be accepted; this one is ${fresh.status}${fresh.exception ? ` (${fresh.exception})` : ''}`);
+        }
+        storage.intents.setLatePaymentPolicy(fresh.id, 'accept', ISO(now));
+        recompute(fresh.id, now);
+        return serialize(storage.intents.get(fresh.id)!);
+      });
+      events.flush();
+      logger.info({ intent: row.id, status: object.status }, 'late payment accepted by the operator');
       return object;
     },
 

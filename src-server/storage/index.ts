@@ -1,4 +1,6 @@
+import { createAdminStore } from './admin-store.ts';
 import { createApiKeysStore } from './api-keys-store.ts';
+import { createBalancesStore } from './balances-store.ts';
 import { createChainStore } from './chain-store.ts';
 import { createCheckoutStore } from './checkout-store.ts';
 import type { Db } from './db.ts';
@@ -29,6 +31,8 @@ export function createStorage(db: Db) {
     webhooks: createWebhooksStore(db),
     tunnel: createTunnelStore(db),
     checkout: createCheckoutStore(db),
+    admin: createAdminStore(db),
+    balances: createBalancesStore(db),
     /** Runs `fn` with other concurrent writes in one transaction (one fsync); resolves once it is durable. */
     groupTransaction: createGroupCommit(db),
     /** Runs `fn` in one IMMEDIATE transaction (writers serialize; no SQLITE_BUSY upgrades mid-way). */

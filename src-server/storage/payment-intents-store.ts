@@ -57,6 +57,31 @@ export interface IntentListFilter {
   limit: number;
 }
 
+/** The dashboard's invoice search: every filter optional, `search` over ids, email, address and txids. */
+export interface IntentSearchFilter {
+  storeId: string;
+  livemode: boolean;
+  status?: IntentStatus | undefined;
+  exception?: Exclude<IntentException, null> | undefined;
+  network?: string | undefined;
+  asset?: string | undefined;
+  createdGte?: string | undefined;
+  createdLte?: string | undefined;
+  /** Prefix (or exact) match; `hex` compares addresses and txids case-insensitively. */
+  search?: { text: string; lower: string; length: number; hex: boolean } | undefined;
+  before?: { created_at: string; id: string } | undefined;
+  limit: number;
+}
+
+/** A paid intent as the dashboard's volume figures need it. */
+export interface PaidIntentRow {
+  network: string;
+  asset: string;
+  decimals: number;
+  amount_received: string;
+  paid_at: string;
+}
+
 export interface WatchedIntent {
   id: string;
   watch_address: string;
@@ -118,6 +143,20 @@ export function createPaymentIntentsStore(db: Db) {
   const setExpiry = db.prepare(
     'UPDATE payment_intents SET expires_at = ?, monitor_until = ?, updated_at = ? WHERE id = ?',
   );
+  const paidBetween = db.prepare<[string, number, string, string], PaidIntentRow>(
+    `SELECT network, asset, decimals, amount_received, paid_at FROM payment_intents
+     WHERE store_id = ? AND livemode = ? AND status = 'paid' AND paid_at >= ? AND paid_at < ?`,
+  );
+  const statusCounts = db.prepare<[string, number], { status: IntentStatus; n: number }>(
+    'SELECT status, count(*) AS n FROM payment_intents WHERE store_id = ? AND livemode = ? GROUP BY status',
+  );
+  const attentionCount = db.prepare<[string, number], { n: number }>(
+    `SELECT count(*) AS n FROM payment_intents WHERE store_id = ? AND livemode = ? AND status = 'expired' AND exception IN ('paid_late', 'underpaid')`,
+  );
+  const updatedSince = db.prepare<[string, number, string, number], PaymentIntentRow>(
+    'SELECT * FROM payment_intents WHERE store_id = ? AND livemode = ? AND updated_at > ? ORDER BY updated_at LIMIT ?',
+  );
+  const setPolicy = db.prepare('UPDATE payment_intents SET late_payment_policy = ?, updated_at = ? WHERE id = ?');
   const countOpen = db.prepare<[string, string], { n: number }>(
     `SELECT count(*) AS n FROM payment_intents WHERE chain = ? AND monitor_until > ?`,
   );
@@ -145,6 +184,48 @@ export function createPaymentIntentsStore(db: Db) {
         )
         .all(params);
     },
+    /** The dashboard's filtered, searched list, newest first (keyset cursor as list()). */
+    search(f: IntentSearchFilter): PaymentIntentRow[] {
+      const where = ['store_id = @storeId', 'livemode = @livemode'];
+      const params: Record<string, unknown> = { storeId: f.storeId, livemode: f.livemode ? 1 : 0, limit: f.limit };
+      if (f.status) (where.push('status = @status'), (params.status = f.status));
+      if (f.exception) (where.push('exception = @exception'), (params.exception = f.exception));
+      if (f.network) (where.push('network = @network'), (params.network = f.network));
+      if (f.asset) (where.push('asset = @asset'), (params.asset = f.asset));
+      if (f.createdGte) (where.push('created_at >= @createdGte'), (params.createdGte = f.createdGte));
+      if (f.createdLte) (where.push('created_at <= @createdLte'), (params.createdLte = f.createdLte));
+      if (f.search) {
+        Object.assign(params, { q: f.search.text, qLower: f.search.lower, qLen: f.search.length, qHex: f.search.hex ? 1 : 0 });
+        // Addresses and txids in hex match whatever their case; base58 ones are case-sensitive.
+        const prefixed = (column: string) => `(CASE WHEN @qHex = 1 THEN lower(substr(${column}, 1, @qLen)) = @qLower ELSE substr(${column}, 1, @qLen) = @q END)`;
+        where.push(
+          `(substr(id, 1, @qLen) = @q OR substr(custom_id, 1, @qLen) = @q OR lower(substr(customer_email, 1, @qLen)) = @qLower
+            OR ${prefixed('receive_address')}
+            OR EXISTS (SELECT 1 FROM payments p WHERE p.intent_id = payment_intents.id AND ${prefixed('p.txid')}))`,
+        );
+      }
+      if (f.before) {
+        where.push('(created_at < @beforeCreated OR (created_at = @beforeCreated AND id < @beforeId))');
+        params.beforeCreated = f.before.created_at;
+        params.beforeId = f.before.id;
+      }
+      return db
+        .prepare<Record<string, unknown>, PaymentIntentRow>(
+          `SELECT * FROM payment_intents WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT @limit`,
+        )
+        .all(params);
+    },
+    /** Intents that became paid in [from, to) (ISO), for volume figures. */
+    paidBetween: (storeId: string, livemode: boolean, from: string, to: string) => paidBetween.all(storeId, livemode ? 1 : 0, from, to),
+    countByStatus(storeId: string, livemode: boolean): Partial<Record<IntentStatus, number>> {
+      return Object.fromEntries(statusCounts.all(storeId, livemode ? 1 : 0).map((r) => [r.status, r.n]));
+    },
+    /** Expired with a late payment awaiting the operator, or underpaid. */
+    countNeedingAttention: (storeId: string, livemode: boolean) => attentionCount.get(storeId, livemode ? 1 : 0)!.n,
+    /** Intents written after `since` (ISO), oldest change first: the dashboard stream's catch-up. */
+    updatedSince: (storeId: string, livemode: boolean, since: string, limit: number) => updatedSince.all(storeId, livemode ? 1 : 0, since, limit),
+    /** The operator's decision on one intent (accepting a flagged late payment). */
+    setLatePaymentPolicy: (id: string, policy: 'accept' | 'flag', at: string) => void setPolicy.run(policy, at, id),
     /** Every intent whose address the watcher must still look at on this chain. */
     watchedOnChain: (chain: string, now: string) => watched.all(chain, now),
     countWatched: (chain: string, now: string) => countOpen.get(chain, now)!.n,

@@ -92,6 +92,10 @@ export function createPaymentsStore(db: Db) {
   const revivePending = db.prepare(
     `UPDATE payments SET status = 'detected', block_number = NULL, block_hash = NULL, block_time = NULL, reverted_at = NULL, confirmed_at = NULL WHERE id = ?`,
   );
+  const recentForStore = db.prepare<[string, number, number], PaymentRow>(
+    `SELECT p.* FROM payments p JOIN payment_intents i ON i.id = p.intent_id
+     WHERE i.store_id = ? AND i.livemode = ? ORDER BY p.detected_at DESC, p.id DESC LIMIT ?`,
+  );
   const markReverted = db.prepare(`UPDATE payments SET status = 'reverted', reverted_at = ?, confirmed_at = NULL WHERE id = ?`);
 
   return {
@@ -110,6 +114,8 @@ export function createPaymentsStore(db: Db) {
     markConfirmed: (id: string, at: string) => void markConfirmed.run(at, id),
     liveFromBlock: (chain: string, block: number) => fromBlock.all(chain, block),
     markReverted: (id: string, at: string) => void markReverted.run(at, id),
+    /** The newest payments of a store's intents in one mode (the dashboard's "recent payments"). */
+    recentForStore: (storeId: string, livemode: boolean, limit: number) => recentForStore.all(storeId, livemode ? 1 : 0, limit),
     /** Payments still in the mempool (no block yet). */
     pendingOnChain: (chain: string) => pendingOnChain.all(chain),
     /** A mempool payment was mined. */

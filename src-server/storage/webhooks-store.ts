@@ -89,6 +89,12 @@ export function createWebhooksStore(db: Db) {
     'SELECT * FROM webhook_endpoints WHERE store_id = ? AND livemode = ? AND enabled = 1',
   );
   const allEnabledEndpoints = db.prepare<[], WebhookEndpointRow>('SELECT * FROM webhook_endpoints WHERE enabled = 1 ORDER BY id');
+  const countEndpoints = db.prepare<[string, number], number>('SELECT count(*) FROM webhook_endpoints WHERE store_id = ? AND livemode = ?').pluck();
+  const deliveriesForEvents = db.prepare<[string, number], WebhookDeliveryListRow>(
+    `SELECT d.*, e.type AS event_type, e.livemode AS livemode FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
+     WHERE d.event_id IN (SELECT value FROM json_each(?)) ORDER BY d.seq DESC LIMIT ?`,
+  );
+  const failingEndpoints = db.prepare<[], WebhookEndpointRow>('SELECT * FROM webhook_endpoints WHERE failing_since IS NOT NULL ORDER BY id');
   const setFailingSince = db.prepare('UPDATE webhook_endpoints SET failing_since = ? WHERE id = ?');
 
   const insertDelivery = db.prepare(
@@ -132,6 +138,12 @@ export function createWebhooksStore(db: Db) {
     enabledEndpoints: (storeId: string, livemode: boolean) => enabledEndpoints.all(storeId, livemode ? 1 : 0),
     allEnabledEndpoints: () => allEnabledEndpoints.all(),
     setFailingSince: (id: string, at: string | null) => void setFailingSince.run(at, id),
+    countEndpoints: (storeId: string, livemode: boolean) => countEndpoints.get(storeId, livemode ? 1 : 0) ?? 0,
+    /** Endpoints whose deliveries are failing now (failing_since set), enabled or not. */
+    failingEndpoints: () => failingEndpoints.all(),
+    /** Every delivery (any endpoint) of these events, newest first. */
+    deliveriesForEvents: (eventIds: readonly string[], limit: number) =>
+      eventIds.length === 0 ? [] : deliveriesForEvents.all(JSON.stringify(eventIds), limit),
     listEndpoints(f: { storeId: string; livemode: boolean; before?: { created_at: string; id: string } | undefined; limit: number }): WebhookEndpointRow[] {
       const params: Record<string, unknown> = { storeId: f.storeId, livemode: f.livemode ? 1 : 0, limit: f.limit };
       let cursor = '';

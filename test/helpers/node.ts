@@ -44,6 +44,10 @@ export interface TestNode {
   publicUrl: string;
   proc: ChildProcess;
   logFile: string;
+  /** The first 64 kB the node wrote to stdout (the dashboard login line is printed at start). */
+  stdout(): string;
+  /** Waits until the node's stdout matches `pattern`. */
+  waitForStdout(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
   /** SIGTERM and wait. */
   stop(): Promise<void>;
   /** SIGKILL and wait: no cleanup runs in the node. */
@@ -76,8 +80,10 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<TestNode> 
   // loses lines, but the node's output is still drained (a full pipe would block the node's writes).
   log.on('error', () => {});
   const proc = spawn(process.execPath, args, { env: nodeEnv(home, opts.env), cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
   proc.stdout!.on('data', (chunk: Buffer) => {
     if (!log.destroyed) log.write(chunk);
+    if (stdout.length < 65_536) stdout += chunk.toString();
   });
   let stderr = '';
   const exited = new Promise<number | null>((res) => proc.once('exit', (code) => res(code)));
@@ -108,6 +114,8 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<TestNode> 
     publicUrl: urls.pub,
     proc,
     logFile,
+    stdout: () => stdout,
+    waitForStdout: async (pattern, timeoutMs = 10_000) => eventually(async () => pattern.exec(stdout), `node stdout to match ${pattern}`, timeoutMs),
     stop: () => waitExit('SIGTERM'),
     kill: () => waitExit('SIGKILL'),
   };

@@ -14,6 +14,10 @@
 //                          for those still unknown, getblockhash + getblock <hash> 1 for the last
 //                          `stateLookbackBlocks` blocks (default 6), once for all of them; only then
 //                          'missing'. A node without -txindex must not call a mined payment missing.
+//   balances:              scantxoutset "start" [addr(…), …]: one call for all addresses. It reads
+//                          the confirmed UTXO set only (bitcoind indexes no addresses, so the
+//                          mempool is not in it), and on a mainnet node it walks the whole set:
+//                          minutes, one scan at a time per node.
 //
 // Amounts: verbosity-2 `value`s are JSON numbers in BTC (0.00050000). They are read from the raw
 // JSON text as decimal strings (JSON.parse's reviver sees the source) and converted exactly.
@@ -101,10 +105,10 @@ function height(value: unknown, what: string): number {
 }
 
 /** The JSON-RPC answer's result, or the error it carries, mapped (see REQUEST_FAULT_CODES). */
-export function interpretRpcAnswer(method: string, answer: HttpAnswer): unknown {
+export function interpretRpcAnswer(method: string, answer: HttpAnswer, amountKeys: ReadonlySet<string> = AMOUNT_KEYS): unknown {
   let body: unknown;
   try {
-    body = parseJsonKeepingAmounts(answer.body.toString('utf8'), AMOUNT_KEYS);
+    body = parseJsonKeepingAmounts(answer.body.toString('utf8'), amountKeys);
   } catch {
     // A proxy's HTML error page, an empty 500: the endpoint's problem.
     if (answer.status >= 400) throw httpStatusError(answer);
@@ -155,6 +159,37 @@ export function parseBitcoindTransaction(raw: unknown): UtxoTransaction {
   };
 }
 
+export const SCAN_AMOUNT_KEYS: ReadonlySet<string> = new Set(['amount', 'total_amount']);
+
+/** The scantxoutset call that finds every unspent output paying one of `addresses`. */
+export function scanTxOutSetParams(addresses: readonly string[]): unknown[] {
+  return ['start', addresses.map((address) => `addr(${address})`)];
+}
+
+/**
+ * scantxoutset "start"'s result as satoshis per scriptPubKey hex; scripts asked about with no
+ * unspent output are 0. Amounts are the raw JSON text (see SCAN_AMOUNT_KEYS), converted exactly.
+ */
+export function parseScanTxOutSet(result: unknown, scripts: readonly string[]): Map<string, bigint> {
+  const scan = asObject(result, 'scantxoutset result');
+  if (scan.success !== true) malformed('scantxoutset did not complete (aborted)');
+  const sums = new Map(scripts.map((script) => [script, 0n]));
+  let total = 0n;
+  for (const [i, raw] of asArray(scan.unspents, 'scantxoutset unspents').entries()) {
+    const unspent = asObject(raw, `scantxoutset unspent ${i}`);
+    if (typeof unspent.scriptPubKey !== 'string' || !/^[0-9a-fA-F]*$/.test(unspent.scriptPubKey)) malformed(`scantxoutset unspent ${i} has no scriptPubKey`);
+    if (typeof unspent.amount !== 'string') malformed(`scantxoutset unspent ${i} has no amount`);
+    const script = unspent.scriptPubKey.toLowerCase();
+    const amount = satsFromCoinDecimal(unspent.amount);
+    total += amount;
+    const before = sums.get(script);
+    if (before === undefined) malformed(`scantxoutset returned an output for a script not asked about (${script.slice(0, 20)}…)`);
+    sums.set(script, before + amount);
+  }
+  if (typeof scan.total_amount === 'string' && satsFromCoinDecimal(scan.total_amount) !== total) malformed('scantxoutset total_amount is not the sum of its unspents');
+  return sums;
+}
+
 export function createBitcoindBackend(options: BitcoindBackendOptions): BitcoindBackend {
   const logger = options.logger ?? silentLogger;
   const http: UtxoHttp = createUtxoHttp({
@@ -172,9 +207,9 @@ export function createBitcoindBackend(options: BitcoindBackendOptions): Bitcoind
   let nextId = 1;
   let reportedSkip = false;
 
-  function call(method: string, params: unknown[]): Promise<unknown> {
+  function call(method: string, params: unknown[], amountKeys: ReadonlySet<string> = AMOUNT_KEYS): Promise<unknown> {
     const body = JSON.stringify({ jsonrpc: '1.0', id: nextId++, method, params });
-    return http.request(method, '', { method: 'POST', body, accept: 'application/json' }, (answer) => interpretRpcAnswer(method, answer));
+    return http.request(method, '', { method: 'POST', body, accept: 'application/json' }, (answer) => interpretRpcAnswer(method, answer, amountKeys));
   }
 
   /** `call`, with the given error code turned into null. */
@@ -287,6 +322,13 @@ export function createBitcoindBackend(options: BitcoindBackendOptions): Bitcoind
         for (const txid of unknown) states.set(txid, mined.has(txid) ? 'confirmed' : 'missing');
       }
       return new Map(unique.map((txid) => [txid, states.get(txid) as TransactionState]));
+    },
+
+    async balances(watched: WatchedScripts): Promise<Map<string, bigint>> {
+      if (watched.size === 0) return new Map();
+      const scripts = [...watched.keys()];
+      const result = await call('scantxoutset', scanTxOutSetParams([...watched.values()]), SCAN_AMOUNT_KEYS);
+      return parseScanTxOutSet(result, scripts);
     },
 
     health: (): RpcEndpointHealth[] => http.health(),

@@ -6,6 +6,7 @@
 //   a block's transactions  GET /block-height/:h + GET /block/:hash/raw      2 per block
 //   a header                GET /block-height/:h + GET /block/:hash/header   2 per block
 //   transaction states      GET /tx/:txid                                    1 per txid (404 = missing)
+//   balances                GET /address/:addr                               1 per address
 //
 // Mempool (0-conf detection). Esplora has no "what is new" feed; three ways to look:
 //   /mempool/recent             1 request, but only the last 10 transactions: at a few a second,
@@ -93,6 +94,36 @@ function json(answer: HttpAnswer, what: string): unknown {
   } catch {
     return malformed(`${what} is not JSON: ${JSON.stringify(answer.body.toString('utf8', 0, 60))}`);
   }
+}
+
+const ADDRESS_STATS_AMOUNT_KEYS: ReadonlySet<string> = new Set(['funded_txo_sum', 'spent_txo_sum']);
+
+function statsBalance(raw: unknown, what: string): bigint {
+  const stats = asObject(raw, what);
+  const sum = (key: string): bigint => {
+    const value = stats[key];
+    if (typeof value !== 'string' || !/^\d+$/.test(value)) malformed(`${what}.${key} is not an integer amount`);
+    return satsFromInteger(value);
+  };
+  return sum('funded_txo_sum') - sum('spent_txo_sum');
+}
+
+/**
+ * GET /address/:addr as satoshis held now: (funded − spent) on chain plus (funded − spent) in the
+ * mempool, the balance Esplora's own explorer shows. `text` is the raw body, parsed exactly.
+ */
+export function parseEsploraAddressBalance(text: string, address: string): bigint {
+  let body: unknown;
+  try {
+    body = parseJsonKeepingAmounts(text, ADDRESS_STATS_AMOUNT_KEYS);
+  } catch {
+    return malformed(`address ${address} stats are not JSON: ${JSON.stringify(text.slice(0, 60))}`);
+  }
+  const stats = asObject(body, `address ${address}`);
+  if (typeof stats.address === 'string' && stats.address !== address) malformed(`asked for address ${address}, got ${stats.address}`);
+  const balance = statsBalance(stats.chain_stats, `address ${address} chain_stats`) + statsBalance(stats.mempool_stats, `address ${address} mempool_stats`);
+  if (balance < 0n) malformed(`address ${address} spends more than it was paid`);
+  return balance;
 }
 
 /** An Esplora transaction object (/tx/:txid, /address/:a/txs/mempool) in the backend shape. */
@@ -264,6 +295,17 @@ export function createEsploraBackend(options: EsploraBackendOptions): EsploraBac
         }),
       );
       return new Map(unique.map((txid, i) => [txid, states[i] as TransactionState]));
+    },
+
+    async balances(watched: WatchedScripts): Promise<Map<string, bigint>> {
+      const entries = [...watched.entries()];
+      const amounts = await mapWithConcurrency(entries, concurrency, ([, address]) =>
+        get('/address/:address', `/address/${encodeURIComponent(address)}`, (answer) => {
+          requireOk(answer);
+          return parseEsploraAddressBalance(answer.body.toString('utf8'), address);
+        }),
+      );
+      return new Map(entries.map(([script], i) => [script, amounts[i] as bigint]));
     },
 
     lastMempoolMode: () => lastMode,

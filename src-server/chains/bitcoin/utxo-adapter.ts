@@ -17,7 +17,10 @@
 // Cost of scanBlockRange(from, to) for N blocks (see the backends for the routes): 2N requests on
 // either backend (block hash per height, then the block: Esplora /block/:hash/raw, bitcoind
 // getblock <hash> 2); when no address is watched, 2N header requests instead of bodies.
-import type { BlockRef, ChainAdapter, DetectedTransfer, PendingTransfer, RpcEndpointHealth, ScanResult, TransactionState, WatchSet } from '../types.ts';
+//
+// getBalances: see UtxoBackend.balances (Esplora: 1 request per address, confirmed + mempool;
+// bitcoind: 1 scantxoutset for all of them, confirmed only). Dust counts: it is still held.
+import type { AddressBalances, BalanceRead, BlockRef, ChainAdapter, DetectedTransfer, PendingTransfer, RpcEndpointHealth, ScanResult, TransactionState, WatchSet } from '../types.ts';
 import { type ChainLogger, silentLogger } from '../evm/chain-logger.ts';
 import { createBitcoindBackend } from './bitcoind-backend.ts';
 import { createEsploraBackend } from './esplora-backend.ts';
@@ -57,6 +60,7 @@ export interface UtxoAdapter extends ChainAdapter {
   readonly backend: UtxoBackend;
   scanMempool(watch: WatchSet): Promise<PendingTransfer[]>;
   transactionStates(txids: readonly string[]): Promise<Map<string, TransactionState>>;
+  getBalances(addresses: readonly string[], tokenContracts: readonly string[]): Promise<Map<string, AddressBalances>>;
   /** Requests sent per route ('/block/:hash/raw', 'getblock', …). */
   requestCountsByRoute(): Record<string, number>;
 }
@@ -227,6 +231,26 @@ export function createUtxoAdapter(options: UtxoAdapterOptions): UtxoAdapter {
 
     transactionStates(txids: readonly string[]): Promise<Map<string, TransactionState>> {
       return backend.transactionStates(txids);
+    },
+
+    async getBalances(addresses: readonly string[], tokenContracts: readonly string[]): Promise<Map<string, AddressBalances>> {
+      const noTokens = new Map<string, BalanceRead>(tokenContracts.map((t) => [t, { ok: false, error: `${options.network} has no tokens` }]));
+      const scriptOf = new Map<string, string | null>();
+      const watched = new Map<string, string>();
+      for (const address of new Set(addresses)) {
+        const script = canonicalUtxoAddress(address, options.network) === null ? null : outputScriptHex(address, options.network);
+        scriptOf.set(address, script);
+        if (script !== null) watched.set(script, address);
+      }
+      const held = await backend.balances(watched);
+      const out = new Map<string, AddressBalances>();
+      for (const [address, script] of scriptOf) {
+        const amount = script === null ? undefined : held.get(script);
+        const native: BalanceRead =
+          script === null ? { ok: false, error: `not a ${options.network} address: ${address}` } : amount === undefined ? { ok: false, error: 'not in the answer' } : { ok: true, amount };
+        out.set(address, { native, tokens: noTokens });
+      }
+      return out;
     },
 
     rpcHealth(): RpcEndpointHealth[] {

@@ -56,6 +56,12 @@ export interface UtxoBackend {
    */
   mempoolTransfers(watched: WatchedScripts): Promise<PendingTransfer[]>;
   transactionStates(txids: readonly string[]): Promise<Map<string, TransactionState>>;
+  /**
+   * Satoshis each watched script holds now, keyed by script hex (every one asked about present).
+   * Esplora: confirmed plus mempool, one /address/:addr per address; bitcoind: the confirmed UTXO
+   * set, one scantxoutset for all of them (bitcoind has no address index for the mempool).
+   */
+  balances(watched: WatchedScripts): Promise<Map<string, bigint>>;
   health(): RpcEndpointHealth[];
   requestCount(): number;
   requestCountsByRoute(): Record<string, number>;

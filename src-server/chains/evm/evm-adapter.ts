@@ -4,10 +4,15 @@
 //   eth_getLogs: 1 per range chunk (chunks only when the provider refuses the range size),
 //   eth_getBlockByNumber: N (headers for reorg detection and block times; full transactions
 //   only when native transfers are watched).
+// Cost of getBalances(A addresses, T tokens): ⌈A / ⌊100 / (1 + T)⌋⌉ HTTP requests, each one
+//   JSON-RPC batch of eth_getBalance + T balanceOf eth_calls per address. A provider that refuses
+//   batches that large gets halves (remembered), down to plain requests. (A Multicall3 eth_call
+//   would be fewer calls on live chains, but anvil does not deploy Multicall3; batches work on both.)
 import { createPublicClient, type Hex, numberToHex, type PublicClient, type RpcBlock, type RpcLog, type RpcTransaction } from 'viem';
-import type { BlockRef, ChainAdapter, DetectedTransfer, RpcEndpointHealth, ScanResult, WatchSet } from '../types.ts';
+import type { AddressBalances, BlockRef, ChainAdapter, DetectedTransfer, RpcEndpointHealth, ScanResult, WatchSet } from '../types.ts';
+import { balanceCalls, collectBalances } from './evm-balances.ts';
 import { type ChainLogger, silentLogger } from './chain-logger.ts';
-import { createFailoverRpc, unwrapRpcError } from './rpc-failover.ts';
+import { type BatchAnswer, createFailoverRpc, isEndpointFailure, RpcBatchRefusedError, unwrapRpcError } from './rpc-failover.ts';
 import { buildTransferLogFilter, decodeTransferLog, isRangeTooLargeError, type TransferLogFilter } from './transfer-logs.ts';
 import { mapWithConcurrency } from '../../util/concurrency.ts';
 
@@ -27,6 +32,10 @@ export interface EvmAdapterOptions {
   maxLogsBlockRange?: number;
   /** eth_getBlockByNumber requests in flight at once during a scan. Default 8. */
   maxConcurrentBlockRequests?: number;
+  /** Calls per JSON-RPC batch when reading balances (lowered for good when a provider refuses that many). Default 100. */
+  maxCallsPerBatch?: number;
+  /** Balance batches in flight at once. Default 2. */
+  maxConcurrentBatches?: number;
 }
 
 export class ScanRangeError extends Error {
@@ -65,7 +74,12 @@ interface SortableTransfer extends DetectedTransfer {
   txPosition: number;
 }
 
-export function createEvmAdapter(options: EvmAdapterOptions): ChainAdapter {
+export interface EvmAdapter extends ChainAdapter {
+  readonly family: 'evm';
+  getBalances(addresses: readonly string[], tokenContracts: readonly string[]): Promise<Map<string, AddressBalances>>;
+}
+
+export function createEvmAdapter(options: EvmAdapterOptions): EvmAdapter {
   const logger = options.logger ?? silentLogger;
   const rpc = createFailoverRpc({
     chain: options.chain,
@@ -79,6 +93,7 @@ export function createEvmAdapter(options: EvmAdapterOptions): ChainAdapter {
   const client: PublicClient = createPublicClient({ transport: rpc.transport, cacheTime: 0 });
   const concurrency = Math.max(1, options.maxConcurrentBlockRequests ?? 8);
   let logsRangeLimit = Math.max(1, options.maxLogsBlockRange ?? 5_000);
+  let callsPerBatch = Math.max(1, options.maxCallsPerBatch ?? 100);
 
   async function call<T>(fn: () => Promise<T>): Promise<T> {
     try {
@@ -116,6 +131,39 @@ export function createEvmAdapter(options: EvmAdapterOptions): ChainAdapter {
       }
     }
     return logs;
+  }
+
+  /**
+   * Answers to `calls`, as few HTTP requests as the provider takes: one batch, halved (and the
+   * smaller size remembered) when the provider refuses a batch that large, down to plain requests.
+   */
+  async function sendCalls(calls: readonly { method: string; params: unknown[] }[]): Promise<BatchAnswer[]> {
+    const size = callsPerBatch;
+    if (calls.length > size) {
+      const answers: BatchAnswer[] = [];
+      for (let i = 0; i < calls.length; i += size) answers.push(...(await sendCalls(calls.slice(i, i + size))));
+      return answers;
+    }
+    if (size === 1) return [await sendPlain(calls[0] as { method: string; params: unknown[] })];
+    try {
+      return await rpc.requestBatch(calls);
+    } catch (error) {
+      if (!(error instanceof RpcBatchRefusedError)) throw unwrapRpcError(error);
+      callsPerBatch = Math.max(1, Math.floor(calls.length / 2));
+      logger.warn({ chain: options.chain, calls: calls.length, newLimit: callsPerBatch, error: error.message }, 'JSON-RPC batch refused, sending smaller ones');
+      return sendCalls(calls);
+    }
+  }
+
+  /** One call as a plain request, for a provider that takes no batches; a reverted call is its own answer. */
+  async function sendPlain(call: { method: string; params: unknown[] }): Promise<BatchAnswer> {
+    try {
+      return { ok: true, result: await rpc.request(call) };
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'number' && !isEndpointFailure(error, call.method)) return { ok: false, code, message: (error as Error).message };
+      throw unwrapRpcError(error);
+    }
   }
 
   async function scanOnce(from: number, to: number, watch: WatchSet): Promise<ScanResult> {
@@ -226,6 +274,29 @@ export function createEvmAdapter(options: EvmAdapterOptions): ChainAdapter {
           logger.warn({ chain: options.chain, from, to, attempt, error: error.message }, 'chain changed during scan, rescanning');
         }
       }
+    },
+
+    async getBalances(addresses: readonly string[], tokenContracts: readonly string[]): Promise<Map<string, AddressBalances>> {
+      const tokens = [...new Set(tokenContracts.map((t) => t.toLowerCase()))];
+      const out = new Map<string, AddressBalances>();
+      const valid: string[] = [];
+      for (const address of new Set(addresses)) {
+        if (/^0x[0-9a-fA-F]{40}$/.test(address)) valid.push(address);
+        else {
+          const error = { ok: false as const, error: `not an EVM address: ${address}` };
+          out.set(address, { native: error, tokens: new Map(tokens.map((t) => [t, error])) });
+        }
+      }
+      const perBatch = Math.max(1, Math.floor(callsPerBatch / (1 + tokens.length)));
+      const groups: string[][] = [];
+      for (let i = 0; i < valid.length; i += perBatch) groups.push(valid.slice(i, i + perBatch));
+      await mapWithConcurrency(groups, Math.max(1, options.maxConcurrentBatches ?? 2), async (group) => {
+        const calls = balanceCalls(group.map((a) => a.toLowerCase()), tokens);
+        const answers = await sendCalls(calls);
+        const balances = collectBalances(calls, answers);
+        for (const address of group) out.set(address, balances.get(address.toLowerCase()) as AddressBalances);
+      });
+      return out;
     },
 
     rpcHealth(): RpcEndpointHealth[] {

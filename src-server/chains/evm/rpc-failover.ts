@@ -7,6 +7,7 @@
 // (a too-large eth_getLogs range, which we want to split instead), and its transport-level
 // retries would hide how many requests were really sent.
 import { BaseError, custom, http, HttpRequestError, TimeoutError, type CustomTransport, type EIP1193RequestFn } from 'viem';
+import { getHttpRpcClient, type HttpRpcClient } from 'viem/utils';
 import { createEndpointPool, type EndpointState, newEndpointState } from '../endpoint-pool.ts';
 import type { RpcEndpointHealth } from '../types.ts';
 import { type ChainLogger, silentLogger } from './chain-logger.ts';
@@ -27,10 +28,20 @@ export interface FailoverRpcOptions {
   logger?: ChainLogger;
 }
 
+/** One answer of a JSON-RPC batch, in the order of the calls. */
+export type BatchAnswer = { ok: true; result: unknown } | { ok: false; code: number; message: string };
+
 export interface FailoverRpc {
   transport: CustomTransport;
   /** Sends one JSON-RPC request with failover (what the viem transport calls). */
   request(args: { method: string; params?: unknown }): Promise<unknown>;
+  /**
+   * Sends `calls` as one JSON-RPC batch (one HTTP request) with failover. An answer that is not a
+   * complete batch, or an item error that says the endpoint is unwell (rate limit, node error),
+   * fails the whole batch over to the next URL; an item error that is the call's own (a revert)
+   * comes back as that item's answer.
+   */
+  requestBatch(calls: readonly { method: string; params: unknown[] }[]): Promise<BatchAnswer[]>;
   health(): RpcEndpointHealth[];
   requestCount(): number;
 }
@@ -56,6 +67,8 @@ export class RpcChainIdMismatchError extends Error {
 interface Endpoint extends EndpointState {
   url: string;
   send: EIP1193RequestFn;
+  /** The same URL for JSON-RPC batches (viem's transport sends one call per request). */
+  batch: HttpRpcClient;
   /** True once eth_chainId matched (or when no chain id is expected). */
   chainVerified: boolean;
   chainCheck: Promise<void> | null;
@@ -104,6 +117,7 @@ export function createFailoverRpc(options: FailoverRpcOptions): FailoverRpc {
     url,
     // retryCount 0: retrying is this module's job, and every attempt must be counted.
     send: http(url, { retryCount: 0, timeout })({ retryCount: 0 }).request,
+    batch: getHttpRpcClient(url, { timeout }),
     chainVerified: options.chainId === undefined,
     chainCheck: null,
   }));
@@ -146,13 +160,93 @@ export function createFailoverRpc(options: FailoverRpcOptions): FailoverRpc {
     });
   }
 
+  async function sendBatchOnce(endpoint: Endpoint, calls: readonly { method: string; params: unknown[] }[]): Promise<BatchAnswer[]> {
+    await verifyChainId(endpoint);
+    pool.countRequest(endpoint);
+    const body = calls.map((call, id) => ({ jsonrpc: '2.0' as const, id, method: call.method, params: call.params }));
+    const raw: unknown = await endpoint.batch.request({ body });
+    return parseBatchAnswers(raw, calls);
+  }
+
+  async function requestBatch(calls: readonly { method: string; params: unknown[] }[]): Promise<BatchAnswer[]> {
+    if (calls.length === 0) return [];
+    return pool.send({
+      attempt: (endpoint) => sendBatchOnce(endpoint, calls),
+      judge: (error) =>
+        error instanceof RpcBatchRefusedError
+          ? { kind: 'refused' }
+          : { kind: 'failed', cooldownMs: error instanceof RpcChainIdMismatchError ? cooldownMs * 20 : cooldownMs },
+      unavailable: (attempts, lastError) => new RpcUnavailableError(options.chain, `batch of ${calls.length}`, attempts, lastError),
+      logFields: { method: 'batch', calls: calls.length },
+    });
+  }
+
   return {
     // retryCount 0 on viem's side too; the name shows up in viem's error messages.
     transport: custom({ request }, { key: 'kassa-failover', name: `Kassa failover (${options.chain})`, retryCount: 0 }),
     request,
+    requestBatch,
     health: pool.health,
     requestCount: pool.requestCount,
   };
+}
+
+/** The endpoint's answer to a batch is not one answer per call: it does not do batches, or it broke off. */
+export class RpcBatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RpcBatchError';
+  }
+}
+
+/**
+ * The endpoint answered a batch with one JSON-RPC "invalid request" error: it takes no batches, or
+ * none this large. Its own refusal (no failover): the caller sends smaller batches.
+ */
+export class RpcBatchRefusedError extends RpcBatchError {
+  readonly code: number;
+  constructor(code: number, message: string) {
+    super(`batch refused: ${message.slice(0, 120)} (code ${code})`);
+    this.name = 'RpcBatchRefusedError';
+    this.code = code;
+  }
+}
+
+/**
+ * A JSON-RPC 2.0 batch answer (items in any order, matched by id) as one BatchAnswer per call,
+ * in call order. Throws RpcBatchError when it is not a complete batch answer, or when an item's
+ * error is the endpoint's (see isEndpointFailure) rather than the call's own.
+ */
+export function parseBatchAnswers(raw: unknown, calls: readonly { method: string }[]): BatchAnswer[] {
+  if (!Array.isArray(raw)) {
+    const error = (raw as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+    const code = typeof error?.code === 'number' ? error.code : Number.NaN;
+    const message = String(error?.message ?? JSON.stringify(error));
+    if (error && !isEndpointFailure({ code }, 'batch')) throw new RpcBatchRefusedError(code, message);
+    throw new RpcBatchError(`batch answered with ${error ? `an error: ${message.slice(0, 120)} (code ${code})` : 'something other than an array'}`);
+  }
+  const answers = new Array<BatchAnswer | undefined>(calls.length);
+  for (const item of raw) {
+    const id = (item as { id?: unknown } | null)?.id;
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= calls.length || answers[id] !== undefined) {
+      throw new RpcBatchError(`batch answer has an unknown or repeated id ${JSON.stringify(id)}`);
+    }
+    const { result, error } = item as { result?: unknown; error?: { code?: unknown; message?: unknown } };
+    if (error !== undefined && error !== null) {
+      const code = typeof error.code === 'number' ? error.code : Number.NaN;
+      const message = typeof error.message === 'string' ? error.message : 'unknown error';
+      const method = (calls[id] as { method: string }).method;
+      if (isEndpointFailure({ code }, method)) throw new RpcBatchError(`${method} in a batch failed: ${message.slice(0, 120)} (code ${code})`);
+      answers[id] = { ok: false, code, message };
+    } else if (result === undefined) {
+      throw new RpcBatchError(`batch answer ${id} has neither result nor error`);
+    } else {
+      answers[id] = { ok: true, result };
+    }
+  }
+  const missing = answers.findIndex((a) => a === undefined);
+  if (missing >= 0) throw new RpcBatchError(`batch answer lacks call ${missing} of ${calls.length}`);
+  return answers as BatchAnswer[];
 }
 
 /** The RpcUnavailableError inside viem's wrapping, if that is what went wrong. */

@@ -9,7 +9,12 @@
 //   /wallet/gettransactioninfobyblocknum: at most N, only when tokens are watched, and only for
 //     blocks holding a transaction that can run the VM (TRC-20 Transfer event logs are read there,
 //     so transferFrom and contract-initiated transfers are caught, not only direct transfer calls).
-import type { BlockRef, ChainAdapter, DetectedTransfer, RpcEndpointHealth, ScanResult, WatchSet } from '../types.ts';
+//
+// Cost of getBalances(A addresses, T tokens): A × (1 + T) requests, /wallet/getaccount plus one
+//   /wallet/triggerconstantcontract balanceOf per token, at most `maxConcurrentRequests` in flight.
+//   java-tron's HTTP API has no batch call and the devnet has no multicall contract.
+import type { AddressBalances, BalanceRead, BlockRef, ChainAdapter, DetectedTransfer, RpcEndpointHealth, ScanResult, WatchSet } from '../types.ts';
+import { balanceOfBody, getAccountBody, parseAccountBalance, parseBalanceOfAnswer } from './tron-balances.ts';
 import { type ChainLogger, silentLogger } from '../evm/chain-logger.ts';
 import { isTronHexAddress, normalizeTronAddress, tronAddressFromHex, tronHexKey } from './address.ts';
 import { createTronHttp, TronMalformedResponseError } from './tron-http.ts';
@@ -39,6 +44,7 @@ export interface TronAdapter extends ChainAdapter {
   readonly family: 'tron';
   /** Newest solidified (irreversible, ≥ 2/3 of super representatives) block: /walletsolidity/getnowblock. */
   getSolidifiedNumber(): Promise<number>;
+  getBalances(addresses: readonly string[], tokenContracts: readonly string[]): Promise<Map<string, AddressBalances>>;
 }
 
 export class TronScanRangeError extends Error {
@@ -490,6 +496,29 @@ export function createTronAdapter(options: TronAdapterOptions): TronAdapter {
           logger.warn({ chain: options.chain, from, to, attempt, error: error.message }, 'chain changed during scan, rescanning');
         }
       }
+    },
+
+    async getBalances(addresses: readonly string[], tokenContracts: readonly string[]): Promise<Map<string, AddressBalances>> {
+      const tokens = [...new Set(tokenContracts)];
+      const unique = [...new Set(addresses)];
+      const results = await mapWithConcurrency(unique, concurrency, async (address): Promise<AddressBalances> => {
+        if (tronHexKey(address) === null) {
+          const error: BalanceRead = { ok: false, error: `not a Tron address: ${address}` };
+          return { native: error, tokens: new Map(tokens.map((t) => [t, error])) };
+        }
+        const native: BalanceRead = { ok: true, amount: await http.post('/wallet/getaccount', getAccountBody(address), parseAccountBalance) };
+        const reads = new Map<string, BalanceRead>();
+        for (const token of tokens) {
+          reads.set(
+            token,
+            tronHexKey(token) === null
+              ? { ok: false, error: `not a Tron contract address: ${token}` }
+              : await http.post('/wallet/triggerconstantcontract', balanceOfBody(address, token), (json) => parseBalanceOfAnswer(json, token)),
+          );
+        }
+        return { native, tokens: reads };
+      });
+      return new Map(unique.map((address, i) => [address, results[i] as AddressBalances]));
     },
 
     rpcHealth(): RpcEndpointHealth[] {

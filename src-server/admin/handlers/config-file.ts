@@ -1,0 +1,116 @@
+// <home>/config.json as the dashboard edits it: read as written (keys it does not touch stay as
+// the merchant wrote them), changed by pure functions, validated whole, written atomically.
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigSchema } from '../../config/config.ts';
+import { redactRpcUrl } from '../../chains/evm/rpc-failover.ts';
+import { ApiError } from '../../http/errors.ts';
+import type { AdminParsed } from '../contract.ts';
+
+type Json = Record<string, unknown>;
+type StoreBody = AdminParsed<'PUT /settings/store'>['body'];
+type NetworksBody = AdminParsed<'PUT /settings/networks'>['body'];
+
+export const configPath = (home: string) => join(home, 'config.json');
+
+export function readConfigFile(home: string): Json {
+  const file = configPath(home);
+  if (!existsSync(file)) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ApiError(409, 'invalid_request_error', 'config_invalid', `${file} is not valid JSON (${(err as Error).message}); fix it by hand first.`);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ApiError(409, 'invalid_request_error', 'config_invalid', `${file} must hold a JSON object; fix it by hand first.`);
+  }
+  return parsed as Json;
+}
+
+/** Refuses a file the node would not start with; names the config key at fault. */
+export function validateConfigFile(raw: Json, paramOf: (path: readonly PropertyKey[]) => string | null = () => null): void {
+  const result = ConfigSchema.safeParse(raw);
+  if (result.success) return;
+  const issue = result.error.issues[0]!;
+  const key = issue.path.map(String).join('.');
+  throw new ApiError(400, 'invalid_request_error', 'parameter_invalid', `config.json ${key || '(root)'}: ${issue.message}`, paramOf(issue.path));
+}
+
+/** Write to a temporary file beside it, sync, rename: a crash leaves the old file or the new one. */
+export function writeConfigFile(home: string, raw: Json): void {
+  const file = configPath(home);
+  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, `${JSON.stringify(raw, null, 2)}\n`);
+    fsyncSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
+  } finally {
+    try {
+      closeSync(fd);
+    } catch {
+      /* closed above */
+    }
+  }
+  renameSync(tmp, file);
+}
+
+const asObject = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? { ...(v as Json) } : {});
+
+/** The store section after a settings change (null policy = the asset-based default: the key goes). */
+export function applyStoreSettings(raw: Json, body: StoreBody): Json {
+  const store = asObject(raw.store);
+  if (body.name !== undefined) store.name = body.name;
+  if (body.expires_in !== undefined) store.expiresIn = body.expires_in;
+  if (body.monitoring_window !== undefined) store.monitoringWindow = body.monitoring_window;
+  if (body.underpaid_tolerance_bps !== undefined) store.underpaidToleranceBps = body.underpaid_tolerance_bps;
+  if (body.late_payment_policy === null) delete store.latePaymentPolicy;
+  else if (body.late_payment_policy !== undefined) store.latePaymentPolicy = body.late_payment_policy;
+  return { ...raw, store };
+}
+
+/**
+ * URLs sent back as the dashboard showed them (redacted) stand for the stored URL they came from,
+ * so saving a form never writes "***" over an API key.
+ */
+export function mergeRpcUrls(submitted: readonly string[], stored: readonly string[]): string[] {
+  return submitted.map((url) => stored.find((s) => s === url || redactRpcUrl(s) === url) ?? url);
+}
+
+const RPC_URL_PROTOCOLS = new Set(['http:', 'https:', 'ws:', 'wss:']);
+
+export function isRpcUrl(text: string): boolean {
+  try {
+    return RPC_URL_PROTOCOLS.has(new URL(text).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/** The networks section after a settings change; rpc_urls omitted keeps them, [] returns to the defaults. */
+export function applyNetworkSettings(raw: Json, body: NetworksBody, knownIds: ReadonlySet<string>): Json {
+  const networks = asObject(raw.networks);
+  for (const [id, change] of Object.entries(body.networks)) {
+    if (!knownIds.has(id)) throw new ApiError(400, 'invalid_request_error', 'parameter_invalid', `networks.${id}: unknown network; one of ${[...knownIds].join(', ')}`, `networks.${id}`);
+    const current = asObject(networks[id]);
+    current.enabled = change.enabled;
+    if (change.confirmations !== undefined) current.confirmations = change.confirmations;
+    if (change.rpc_urls !== undefined) {
+      const merged = mergeRpcUrls(change.rpc_urls, Array.isArray(current.rpcUrls) ? (current.rpcUrls as string[]) : []);
+      merged.forEach((url, i) => {
+        if (!isRpcUrl(url)) {
+          throw new ApiError(400, 'invalid_request_error', 'parameter_invalid', `networks.${id}.rpc_urls[${i}]: must be an absolute http(s) or ws(s) URL`, `networks.${id}.rpc_urls[${i}]`);
+        }
+      });
+      if (merged.length === 0) delete current.rpcUrls;
+      else current.rpcUrls = merged;
+    }
+    networks[id] = current;
+  }
+  return { ...raw, networks };
+}
