@@ -351,10 +351,12 @@ async function cmdAdmin(args: string[]): Promise<void> {
   try {
     if (command === 'login-url') {
       const { token } = mintOneTimeToken(storage.admin);
-      // The configured listener; a wildcard bind is still reached at loopback from this machine.
+      // The listener the node last started on (it records it), else the configured one; a wildcard bind is reached at loopback.
+      const recorded = storage.admin.getSetting('node.merchant_url');
       const host = isLoopbackHost(config.host) || config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-      process.stdout.write(`${oneTimeLoginUrl(`http://${host.includes(':') ? `[${host}]` : host}:${config.port}`, token)}\n`);
-      process.stderr.write('A one-time dashboard login link: it works once, for 15 minutes. If the node runs on another port, change the port in the link.\n');
+      const base = typeof recorded === 'string' ? recorded : `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
+      process.stdout.write(`${oneTimeLoginUrl(base, token)}\n`);
+      process.stderr.write('A one-time dashboard login link: it works once, for 15 minutes.\n');
       return;
     }
     if (command === 'totp disable') {

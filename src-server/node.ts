@@ -443,6 +443,7 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
       testHelpers: () => testHelpers,
       rateSources: Object.keys(config.rates).length ? [fixedRateSource(config.rates, { name: 'config' })] : [],
       urls: () => ({ ...listenerUrls, publicBaseUrl }),
+      onDeliveryOutcome: dispatcher.onOutcome,
       logger,
     });
     if (opts.onNotification) {
@@ -517,6 +518,12 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
       'kassa node ready',
     );
 
+    // `kassa admin login-url` names the listener this node really got (--port 0, another --port).
+    try {
+      storage.admin.putSetting('node.merchant_url', merchantUrl);
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'could not record the merchant URL for `kassa admin login-url`');
+    }
     // Headless first start: a single-use login link stands in for the password not yet chosen.
     const adminLoginUrl = storage.admin.getCredentials()?.password_hash ? null : oneTimeLoginUrl(merchantUrl, adminAuth.mintOneTimeToken().token);
 

@@ -135,6 +135,8 @@ export function createWebhookDispatcher(deps: {
     else map.delete(key);
   };
   let roundRobin = 0;
+  /** Told the delivery id once an attempt's outcome is committed (the dashboard's live feed). */
+  const outcomeListeners = new Set<(deliveryId: string) => void>();
   /** Due deliveries fetched ahead per endpoint, so a busy endpoint costs one query per batch, not per delivery. */
   const prefetched = new Map<string, DueDeliveryRow[]>();
   let timer: NodeJS.Timeout | null = null;
@@ -328,6 +330,15 @@ export function createWebhookDispatcher(deps: {
         });
         events.flush();
         storageFailures = 0;
+        for (const { outcome } of batch) {
+          for (const listener of outcomeListeners) {
+            try {
+              listener(outcome.deliveryId);
+            } catch (err) {
+              logger.warn({ err: (err as Error).message }, 'a delivery outcome listener failed');
+            }
+          }
+        }
       }
     } catch (err) {
       // Nothing recorded: the deliveries stay pending and are sent again (at least once), after a pause.
@@ -412,6 +423,10 @@ export function createWebhookDispatcher(deps: {
     /** Wakes the dispatcher at once (a delivery was queued outside an event, or an endpoint came back). */
     wake: queueTick,
     inflightCount: () => inflight.size,
+    onOutcome(listener: (deliveryId: string) => void): () => void {
+      outcomeListeners.add(listener);
+      return () => outcomeListeners.delete(listener);
+    },
     async stop(): Promise<void> {
       // Outcomes already known are kept (their deliveries are not sent again); requests on the wire are not.
       commitOutcomes();

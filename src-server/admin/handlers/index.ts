@@ -49,6 +49,8 @@ export interface AdminHandlerDeps {
   /** Known once the listeners are up; publicBaseUrl follows the tunnel. */
   urls: () => { merchantUrl: string; publicUrl: string; publicBaseUrl: string };
   logger: Logger;
+  /** Subscribes to committed webhook attempt outcomes (delivery ids); the live feed's `delivery` events. */
+  onDeliveryOutcome?: (listener: (deliveryId: string) => void) => () => void;
   clock?: () => Date;
   /** For the RPC connectivity check (tests); default: global fetch. */
   fetch?: typeof fetch;

@@ -1,9 +1,10 @@
 // The dashboard's live feed (server-sent events): `invoice` whenever an invoice of the mode
-// changes, `sync` every 2 s, a comment every 15 s so idle proxies keep the connection open.
+// changes, `delivery` when a webhook attempt's outcome is recorded, `sync` every 2 s, a comment every 15 s so idle proxies keep the connection open.
 import { ApiError } from '../../http/errors.ts';
 import type { ApiEvent } from '../../webhooks/events-service.ts';
 import type { AdminStreamEvent } from '../contract.ts';
 import type { AdminHandlers } from '../handler-types.ts';
+import { deliveryObject } from '../../webhooks/webhook-objects.ts';
 import { ADMIN_STORE_ID, intentView, type HandlerContext } from './context.ts';
 
 export const MAX_STREAMS_PER_SESSION = 20;
@@ -84,6 +85,21 @@ export function invoiceStream(ctx: HandlerContext): AdminHandlers['GET /stream']
       }
     });
 
+    // A webhook attempt's outcome: the detail page's deliveries update without polling.
+    const unsubscribeDeliveries = deps.onDeliveryOutcome?.((deliveryId) => {
+      setImmediate(() => {
+        if (closed) return;
+        try {
+          const row = deps.storage.webhooks.getDelivery(deliveryId);
+          if (!row || row.livemode !== (livemode ? 1 : 0)) return;
+          if (deps.storage.webhooks.getEndpoint(row.endpoint_id)?.store_id !== ADMIN_STORE_ID) return;
+          send({ type: 'delivery', data: deliveryObject(row, deps.storage.webhooks.attemptsOf(row.id)) });
+        } catch (err) {
+          deps.logger.warn({ err: (err as Error).message }, 'admin stream: reading a delivery failed');
+        }
+      });
+    });
+
     const catchUp = () => {
       const since = new Date(ctx.clock().getTime() - CATCH_UP_WINDOW_MS).toISOString();
       for (const row of deps.storage.intents.updatedSince(ADMIN_STORE_ID, livemode, since, 200)) {
@@ -108,6 +124,7 @@ export function invoiceStream(ctx: HandlerContext): AdminHandlers['GET /stream']
       if (closed) return;
       closed = true;
       unsubscribe();
+      unsubscribeDeliveries?.();
       clearInterval(syncTimer);
       clearInterval(heartbeat);
       const left = (openPerSession.get(sessionId) ?? 1) - 1;

@@ -253,6 +253,18 @@ describe('invoices', () => {
     expect(again).toMatchObject({ object: 'webhook_delivery', redelivery_of: paidDelivery.id, event_id: paidDelivery.event_id, status: 'pending' });
     await receiver.waitFor((r) => r.length > before && r.slice(before).some((x) => x.headers['x-kassa-event-id'] === paidDelivery.event_id), 'the redelivered event');
     await expectAdminError(call('POST /deliveries/:id/redeliver', { params: { id: 'whd_nope' } }), 404, 'id');
+
+    // The live feed reports the outcome of a redelivery's attempt as a `delivery` event.
+    let redeliveryId = '';
+    const delivered = await readStream(
+      'test',
+      (e) => (e.type === 'delivery' && e.data.id === redeliveryId ? e.data : null),
+      async () => {
+        redeliveryId = (await call('POST /deliveries/:id/redeliver', { params: { id: paidDelivery.id } })).id;
+      },
+    );
+    expect(delivered).toMatchObject({ object: 'webhook_delivery', redelivery_of: paidDelivery.id, event_id: paidDelivery.event_id, status: 'succeeded', attempt_count: 1 });
+    expect(delivered.attempts).toMatchObject([{ outcome: 'succeeded', response: { status: 200 } }]);
   });
 
   it('cancel: a pending invoice only', async () => {
