@@ -25,15 +25,17 @@ function newestSource(dir: string): number {
     if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
     else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
   }
-  // Main imports the core's message types only (erased), so src-main alone decides staleness.
   return newest;
 }
 
-/** True when out/ is missing or older than any file in src-main/. */
+/** The one core file main bundles (serve's flags); otherwise it imports the core's message types only (erased). */
+const CORE_INPUTS = [join(ROOT, 'src-server', 'config', 'serve-flags.ts')];
+
+/** True when out/ is missing or older than any file in src-main/ or CORE_INPUTS. */
 export function mainBuildIsStale(): boolean {
   if (!existsSync(MAIN_OUT) || !existsSync(PRELOAD_OUT)) return true;
   const built = Math.min(statSync(MAIN_OUT).mtimeMs, statSync(PRELOAD_OUT).mtimeMs);
-  return newestSource(SRC) > built;
+  return Math.max(newestSource(SRC), ...CORE_INPUTS.map((p) => statSync(p).mtimeMs)) > built;
 }
 
 async function bundle(entry: string, outFile: string, format: 'es' | 'cjs'): Promise<void> {

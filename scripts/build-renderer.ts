@@ -10,8 +10,8 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const RENDERER_SRC = join(ROOT, 'src-renderer');
 export const RENDERER_DIST = join(ROOT, 'dist', 'renderer');
 const STAMP = '.sources-hash';
-/** Outside src-renderer, what the bundle also contains (the client) or is built with. */
-const EXTRA_INPUTS = ['src-server/admin/client.ts', 'package-lock.json'];
+/** Outside src-renderer, what the bundle also contains (the client, the event types) or is built with. */
+const EXTRA_INPUTS = ['src-server/admin/client.ts', 'src-server/webhooks/event-types.ts', 'package-lock.json'];
 
 function listFiles(dir: string): string[] {
   const out: string[] = [];

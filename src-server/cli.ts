@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { LOGIN_URL_COMMAND, mintOneTimeToken, oneTimeLoginUrl } from './admin/auth/one-time.ts';
 import { hashPassword, passwordProblem } from './admin/auth/password.ts';
 import { ConfigError, defaultHome, isLoopbackHost, loadConfig } from './config/config.ts';
+import { SERVE_FLAGS, serveConfigFlags } from './config/serve-flags.ts';
 import { storageErrorOf } from './http/errors.ts';
 import { createApiKeysService, KeyInputError } from './keys/api-keys-service.ts';
 import { DEFAULT_STORE_ID, openHome, startNode, VERSION } from './node.ts';
@@ -106,45 +107,10 @@ function homeFrom(flag: string | undefined): string {
 }
 
 async function cmdServe(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      home: { type: 'string' },
-      host: { type: 'string' },
-      port: { type: 'string' },
-      'public-port': { type: 'string' },
-      'public-host': { type: 'string' },
-      'devnet-rpc': { type: 'string' },
-      'no-devnet': { type: 'boolean' },
-      'block-time': { type: 'string' },
-      'allow-remote': { type: 'boolean' },
-      'log-level': { type: 'string' },
-    },
-    strict: true,
-  });
-  const num = (name: string, v: string | undefined) => {
-    if (v === undefined) return undefined;
-    if (!/^\d+(\.\d+)?$/.test(v)) throw new ConfigError(`--${name}: expected a number, got "${v}"`);
-    return Number(v);
-  };
-  if (values['no-devnet'] && values['devnet-rpc']) throw new ConfigError('--devnet-rpc and --no-devnet contradict each other');
+  const { values } = parseArgs({ args, options: SERVE_FLAGS, strict: true });
+  const flags = serveConfigFlags(values, (message) => new ConfigError(message));
   const home = homeFrom(values.home);
-  const devnet: Record<string, unknown> = {};
-  if (values['no-devnet']) devnet.enabled = false;
-  if (values['devnet-rpc']) devnet.rpcUrl = values['devnet-rpc'];
-  if (values['block-time'] !== undefined) devnet.blockTime = num('block-time', values['block-time']);
-  const { config } = loadConfig({
-    home,
-    flags: {
-      host: values.host,
-      port: num('port', values.port),
-      publicPort: num('public-port', values['public-port']),
-      publicHost: values['public-host'],
-      allowRemoteMerchantApi: values['allow-remote'],
-      logLevel: values['log-level'],
-      ...(Object.keys(devnet).length ? { devnet } : {}),
-    },
-  });
+  const { config } = loadConfig({ home, flags });
   // serve asks for a passphrase only to unlock an existing key file; choosing one is `wallet create`'s job.
   const canPrompt = process.stdin.isTTY && existsSync(join(home, 'keystore.json'));
   const node = await startNode({ home, config, promptPassphrase: canPrompt ? promptPassphrase : undefined });

@@ -160,6 +160,19 @@ export function createPaymentIntentsStore(db: Db) {
   const countOpen = db.prepare<[string, string], { n: number }>(
     `SELECT count(*) AS n FROM payment_intents WHERE chain = ? AND monitor_until > ?`,
   );
+  /** list() and search(): rows matching `where`, newest first, strictly older than the keyset cursor `before`. */
+  const newestFirst = (where: string[], params: Record<string, unknown>, before: { created_at: string; id: string } | undefined): PaymentIntentRow[] => {
+    if (before) {
+      where.push('(created_at < @beforeCreated OR (created_at = @beforeCreated AND id < @beforeId))');
+      params.beforeCreated = before.created_at;
+      params.beforeId = before.id;
+    }
+    return db
+      .prepare<Record<string, unknown>, PaymentIntentRow>(
+        `SELECT * FROM payment_intents WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT @limit`,
+      )
+      .all(params);
+  };
 
   return {
     insert: (row: PaymentIntentRow) => void insertIntent.run(row),
@@ -173,16 +186,7 @@ export function createPaymentIntentsStore(db: Db) {
       if (f.customId) (where.push('custom_id = @customId'), (params.customId = f.customId));
       if (f.createdGte) (where.push('created_at >= @createdGte'), (params.createdGte = f.createdGte));
       if (f.createdLte) (where.push('created_at <= @createdLte'), (params.createdLte = f.createdLte));
-      if (f.before) {
-        where.push('(created_at < @beforeCreated OR (created_at = @beforeCreated AND id < @beforeId))');
-        params.beforeCreated = f.before.created_at;
-        params.beforeId = f.before.id;
-      }
-      return db
-        .prepare<Record<string, unknown>, PaymentIntentRow>(
-          `SELECT * FROM payment_intents WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT @limit`,
-        )
-        .all(params);
+      return newestFirst(where, params, f.before);
     },
     /** The dashboard's filtered, searched list, newest first (keyset cursor as list()). */
     search(f: IntentSearchFilter): PaymentIntentRow[] {
@@ -204,16 +208,7 @@ export function createPaymentIntentsStore(db: Db) {
             OR EXISTS (SELECT 1 FROM payments p WHERE p.intent_id = payment_intents.id AND ${prefixed('p.txid')}))`,
         );
       }
-      if (f.before) {
-        where.push('(created_at < @beforeCreated OR (created_at = @beforeCreated AND id < @beforeId))');
-        params.beforeCreated = f.before.created_at;
-        params.beforeId = f.before.id;
-      }
-      return db
-        .prepare<Record<string, unknown>, PaymentIntentRow>(
-          `SELECT * FROM payment_intents WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT @limit`,
-        )
-        .all(params);
+      return newestFirst(where, params, f.before);
     },
     /** Intents that became paid in [from, to) (ISO), for volume figures. */
     paidBetween: (storeId: string, livemode: boolean, from: string, to: string) => paidBetween.all(storeId, livemode ? 1 : 0, from, to),

@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import type { AdminInput } from '../../../src-server/admin/contract.ts';
 import { api, fieldError, formError, type Out, useSubmit } from '../lib/api.ts';
-import { Checkbox, DateTime, Field, FormError, StatusBadge } from './ui.tsx';
+import { Checkbox, DateTime, Fact, Field, FormError, StatusBadge } from './ui.tsx';
 
 type Tunnel = Out<'GET /tunnel'>;
 type Provider = 'none' | 'localtunnel' | 'ngrok' | 'cloudflared' | 'custom';
@@ -20,27 +20,15 @@ const PROVIDERS: { value: Provider; label: string; hint: string }[] = [
 export function TunnelStatus({ tunnel }: { tunnel: Tunnel }) {
   return (
     <dl className="facts">
-      <div>
-        <dt>Status</dt>
-        <dd>
-          <StatusBadge status={tunnel.status} /> {tunnel.provider ? <span className="muted">via {tunnel.provider}</span> : null}
-        </dd>
-      </div>
-      <div>
-        <dt>Public URL</dt>
-        <dd>{tunnel.url ? <code className="mono">{tunnel.url}</code> : <span className="muted">none</span>}</dd>
-      </div>
-      <div>
-        <dt>Checkout links use</dt>
-        <dd>{tunnel.public_base_url ? <code className="mono">{tunnel.public_base_url}</code> : <span className="muted">—</span>}</dd>
-      </div>
+      <Fact label="Status">
+        <StatusBadge status={tunnel.status} /> {tunnel.provider ? <span className="muted">via {tunnel.provider}</span> : null}
+      </Fact>
+      <Fact label="Public URL">{tunnel.url ? <code className="mono">{tunnel.url}</code> : <span className="muted">none</span>}</Fact>
+      <Fact label="Checkout links use">{tunnel.public_base_url ? <code className="mono">{tunnel.public_base_url}</code> : <span className="muted">—</span>}</Fact>
       {tunnel.last_error && (
-        <div>
-          <dt>Last error</dt>
-          <dd className="error-text">
-            {tunnel.last_error} (<DateTime value={tunnel.last_error_at} />)
-          </dd>
-        </div>
+        <Fact label="Last error" className="error-text">
+          {tunnel.last_error} (<DateTime value={tunnel.last_error_at} />)
+        </Fact>
       )}
     </dl>
   );

@@ -216,6 +216,21 @@ export function LoadError({ error, retry }: { error: Error; retry?: () => void }
   );
 }
 
+/** What a page shows until its data first arrives: the load's error with Try again, or that it is loading. */
+export function NotLoaded({ load, what }: { load: { error: Error | null; reload: () => Promise<void> }; what: string }) {
+  return load.error ? <LoadError error={load.error} retry={() => void load.reload()} /> : <Loading what={what} />;
+}
+
+/** One term and its value in a `dl.facts` list. */
+export function Fact({ label, children, className }: { label: string; children: ReactNode; className?: string }) {
+  return (
+    <div>
+      <dt>{label}</dt>
+      <dd className={className}>{children}</dd>
+    </div>
+  );
+}
+
 /** "Are you sure?" inline, instead of a blocking window.confirm. */
 export function ConfirmButton(props: { label: string; confirmLabel: string; question: string; onConfirm: () => void | Promise<unknown>; danger?: boolean; disabled?: boolean; small?: boolean }) {
   const [asking, setAsking] = useState(false);

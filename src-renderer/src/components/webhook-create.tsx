@@ -1,22 +1,13 @@
 // Create a webhook endpoint for the current mode; its signing secret is shown once.
 import { useState } from 'react';
 import type { Mode, WebhookEndpointView } from '../../../src-server/admin/contract.ts';
+// A constant-only module (no imports), so the browser bundle can take the server's list itself.
+import { EVENT_TYPES } from '../../../src-server/webhooks/event-types.ts';
 import { api, fieldError, formError, useSubmit } from '../lib/api.ts';
 import { Checkbox, Field, FormError, SecretOnce } from './ui.tsx';
 
-/** The event types a shop usually picks from; "All events" sends every type, later ones included. */
-export const COMMON_EVENT_TYPES = [
-  'payment_intent.created',
-  'payment_intent.payment_detected',
-  'payment_intent.paid',
-  'payment_intent.paid_late',
-  'payment_intent.underpaid',
-  'payment_intent.expired',
-  'payment_intent.canceled',
-  'payment_intent.refunded',
-  'payment.reverted',
-  'checkout_session.completed',
-];
+/** The event types a shop usually picks from (payments, checkouts); "All events" sends every type, later ones included. */
+export const COMMON_EVENT_TYPES = EVENT_TYPES.filter((t) => /^(payment_intent|payment|checkout_session)\./.test(t));
 
 export function WebhookCreate(props: { mode: Mode; onCreated?: (endpoint: WebhookEndpointView) => void }) {
   const [url, setUrl] = useState('');

@@ -1,5 +1,6 @@
 // Balances as the chains report them now: per network, asset and address, totals and USD.
-import { Amount, DateTime, Loading, LoadError, Mono, Usd } from '../components/ui.tsx';
+import { DataTable } from '../components/data-table.tsx';
+import { Amount, DateTime, LoadError, Mono, NotLoaded, Usd } from '../components/ui.tsx';
 import { api, useLoad } from '../lib/api.ts';
 import { useMode } from '../lib/mode.tsx';
 
@@ -18,11 +19,7 @@ export function BalancesPage() {
         </button>
       </div>
       {!b ? (
-        balances.error ? (
-          <LoadError error={balances.error} retry={() => void balances.reload()} />
-        ) : (
-          <Loading what="balances from the chains" />
-        )
+        <NotLoaded load={balances} what="balances from the chains" />
       ) : (
         <>
           {balances.error && <LoadError error={balances.error} retry={() => void balances.reload()} />}
@@ -31,86 +28,38 @@ export function BalancesPage() {
           </p>
           <section aria-labelledby="totals-h" className="card">
             <h2 id="totals-h">Totals</h2>
-            {b.totals.length === 0 ? (
-              <p className="muted">Nothing held yet.</p>
-            ) : (
-              <div className="table-wrap">
-                <table className="stack-sm" data-testid="balance-totals">
-                  <thead>
-                    <tr>
-                      <th scope="col">Network</th>
-                      <th scope="col">Asset</th>
-                      <th scope="col" className="num">
-                        Amount
-                      </th>
-                      <th scope="col" className="num">
-                        USD
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {b.totals.map((t) => (
-                      <tr key={`${t.network}/${t.asset}`}>
-                        <td data-label="Network">{t.network}</td>
-                        <td data-label="Asset">{t.asset}</td>
-                        <td data-label="Amount" className="num">
-                          <Amount value={t.amount} />
-                        </td>
-                        <td data-label="USD" className="num">
-                          <Usd value={t.usd} />
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            )}
+            <DataTable
+              rows={b.totals}
+              rowKey={(t) => `${t.network}/${t.asset}`}
+              testId="balance-totals"
+              empty="Nothing held yet."
+              columns={[
+                { label: 'Network', cell: (t) => t.network },
+                { label: 'Asset', cell: (t) => t.asset },
+                { label: 'Amount', num: true, cell: (t) => <Amount value={t.amount} /> },
+                { label: 'USD', num: true, cell: (t) => <Usd value={t.usd} /> },
+              ]}
+            />
             <p className="stat-usd">
               Total in USD: <Usd value={b.total_usd} />
             </p>
           </section>
           <section aria-labelledby="addresses-h">
             <h2 id="addresses-h">By address</h2>
-            {b.rows.length === 0 ? (
-              <p className="muted">No address holds anything.</p>
-            ) : (
-              <div className="table-wrap">
-                <table className="stack-sm" data-testid="balance-rows">
-                  <thead>
-                    <tr>
-                      <th scope="col">Network</th>
-                      <th scope="col">Asset</th>
-                      <th scope="col">Address</th>
-                      <th scope="col">Role</th>
-                      <th scope="col" className="num">
-                        Amount
-                      </th>
-                      <th scope="col" className="num">
-                        USD
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {b.rows.map((r) => (
-                      <tr key={`${r.network}/${r.asset}/${r.address}`}>
-                        <td data-label="Network">{r.network}</td>
-                        <td data-label="Asset">{r.asset}</td>
-                        <td data-label="Address">
-                          <Mono value={r.address} />
-                        </td>
-                        <td data-label="Role">{ROLE_LABEL[r.role]}</td>
-                        <td data-label="Amount" className="num">
-                          {r.amount !== null ? <Amount value={r.amount} /> : <span className="error-text">could not read{r.error ? `: ${r.error}` : ''}</span>}
-                        </td>
-                        <td data-label="USD" className="num">
-                          {r.amount !== null ? <Usd value={r.usd} /> : <span className="muted">—</span>}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            )}
+            <DataTable
+              rows={b.rows}
+              rowKey={(r) => `${r.network}/${r.asset}/${r.address}`}
+              testId="balance-rows"
+              empty="No address holds anything."
+              columns={[
+                { label: 'Network', cell: (r) => r.network },
+                { label: 'Asset', cell: (r) => r.asset },
+                { label: 'Address', cell: (r) => <Mono value={r.address} /> },
+                { label: 'Role', cell: (r) => ROLE_LABEL[r.role] },
+                { label: 'Amount', num: true, cell: (r) => (r.amount !== null ? <Amount value={r.amount} /> : <span className="error-text">could not read{r.error ? `: ${r.error}` : ''}</span>) },
+                { label: 'USD', num: true, cell: (r) => (r.amount !== null ? <Usd value={r.usd} /> : <span className="muted">—</span>) },
+              ]}
+            />
           </section>
         </>
       )}

@@ -1,8 +1,9 @@
 // Home: what came in today and over 30 days, a chart per asset, the latest payments and whether
 // each network's watcher is keeping up. Sync status arrives live; totals refresh on invoice events.
 import { useRef } from 'react';
+import { DataTable } from '../components/data-table.tsx';
 import { RevenueChart } from '../components/revenue-chart.tsx';
-import { Amount, DateTime, Loading, LoadError, Mono, StatusBadge, Usd } from '../components/ui.tsx';
+import { Amount, DateTime, Mono, NotLoaded, StatusBadge, Usd } from '../components/ui.tsx';
 import { api, type Out, useLoad } from '../lib/api.ts';
 import { useMode } from '../lib/mode.tsx';
 import { Link } from '../lib/router.tsx';
@@ -26,15 +27,7 @@ export function HomePage() {
   return (
     <>
       <h1 tabIndex={-1}>Home</h1>
-      {!overview.data ? (
-        overview.error ? (
-          <LoadError error={overview.error} retry={() => void overview.reload()} />
-        ) : (
-          <Loading what="the overview" />
-        )
-      ) : (
-        <Overview o={overview.data} />
-      )}
+      {!overview.data ? <NotLoaded load={overview} what="the overview" /> : <Overview o={overview.data} />}
     </>
   );
 }
@@ -89,50 +82,26 @@ function Overview({ o }: { o: Overview }) {
 
       <section aria-labelledby="recent-h">
         <h2 id="recent-h">Recent payments</h2>
-        {o.recent_payments.length === 0 ? (
-          <p className="muted">No payments yet.</p>
-        ) : (
-          <div className="table-wrap">
-            <table className="stack-sm">
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col" className="num">
-                    Amount
-                  </th>
-                  <th scope="col">Network</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Invoice</th>
-                  <th scope="col">Transaction</th>
-                </tr>
-              </thead>
-              <tbody>
-                {o.recent_payments.map((p) => (
-                  <tr key={p.id}>
-                    <td data-label="When">
-                      <DateTime value={p.detected_at} />
-                    </td>
-                    <td data-label="Amount" className="num">
-                      <Amount value={p.amount} asset={p.asset} />
-                    </td>
-                    <td data-label="Network">{p.network}</td>
-                    <td data-label="Status">
-                      <StatusBadge status={p.status} />
-                    </td>
-                    <td data-label="Invoice">
-                      <Link to={`/invoices/${encodeURIComponent(p.payment_intent)}`}>
-                        <Mono value={p.payment_intent} short={false} />
-                      </Link>
-                    </td>
-                    <td data-label="Transaction">
-                      <Mono value={p.txid} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <DataTable
+          rows={o.recent_payments}
+          rowKey={(p) => p.id}
+          empty="No payments yet."
+          columns={[
+            { label: 'When', cell: (p) => <DateTime value={p.detected_at} /> },
+            { label: 'Amount', num: true, cell: (p) => <Amount value={p.amount} asset={p.asset} /> },
+            { label: 'Network', cell: (p) => p.network },
+            { label: 'Status', cell: (p) => <StatusBadge status={p.status} /> },
+            {
+              label: 'Invoice',
+              cell: (p) => (
+                <Link to={`/invoices/${encodeURIComponent(p.payment_intent)}`}>
+                  <Mono value={p.payment_intent} short={false} />
+                </Link>
+              ),
+            },
+            { label: 'Transaction', cell: (p) => <Mono value={p.txid} /> },
+          ]}
+        />
       </section>
 
       <section aria-labelledby="sync-h">

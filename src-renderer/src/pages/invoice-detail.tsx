@@ -1,8 +1,9 @@
 // One invoice: status and exception, amounts, address, payments with confirmations, the event
 // timeline and the webhook deliveries of its events (redeliver), and what the operator can do.
-import { type ReactNode, useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { WebhookDeliveryView } from '../../../src-server/admin/contract.ts';
-import { Amount, ConfirmButton, CopyButton, DateTime, FormError, Loading, LoadError, Mono, StatusBadge } from '../components/ui.tsx';
+import { DataTable } from '../components/data-table.tsx';
+import { Amount, ConfirmButton, CopyButton, DateTime, Fact, FormError, Mono, NotLoaded, StatusBadge } from '../components/ui.tsx';
 import { api, type Out, useLoad, useSubmit } from '../lib/api.ts';
 import { Link } from '../lib/router.tsx';
 import { useStreamEvent } from '../lib/stream.tsx';
@@ -47,7 +48,7 @@ export function InvoiceDetailPage({ id }: { id: string }) {
       {!d ? (
         <>
           <h1 tabIndex={-1}>Invoice {id}</h1>
-          {detail.error ? <LoadError error={detail.error} retry={() => void detail.reload()} /> : <Loading what="the invoice" />}
+          <NotLoaded load={detail} what="the invoice" />
         </>
       ) : (
         <InvoiceDetail d={d} onChange={(next) => detail.setData(() => next)} reload={soon} />
@@ -171,56 +172,39 @@ function InvoiceDetail({ d, onChange, reload }: { d: Detail; onChange: (d: Detai
 
       <section aria-labelledby="payments-h">
         <h2 id="payments-h">Payments</h2>
-        {inv.payments.length === 0 ? (
-          <p className="muted">No payment seen yet.</p>
-        ) : (
-          <div className="table-wrap">
-            <table className="stack-sm" data-testid="payments-table">
-              <thead>
-                <tr>
-                  <th scope="col">Transaction</th>
-                  <th scope="col">From</th>
-                  <th scope="col" className="num">
-                    Amount
-                  </th>
-                  <th scope="col" className="num">
-                    Block
-                  </th>
-                  <th scope="col">Confirmations</th>
-                  <th scope="col">Status</th>
-                </tr>
-              </thead>
-              <tbody>
-                {inv.payments.map((p) => (
-                  <tr key={p.id} data-id={p.id}>
-                    <td data-label="Transaction">
-                      <Mono value={p.txid} />
-                      {p.log_index !== null ? <span className="muted small"> log {p.log_index}</span> : p.vout !== null ? <span className="muted small"> out {p.vout}</span> : null}
-                    </td>
-                    <td data-label="From">
-                      <Mono value={p.from} />
-                    </td>
-                    <td data-label="Amount" className="num">
-                      <Amount value={p.amount} asset={inv.asset} />
-                    </td>
-                    <td data-label="Block" className="num">
-                      {p.block_number ?? <span className="muted">mempool</span>}
-                    </td>
-                    <td data-label="Confirmations">
-                      <span data-testid="payment-confirmations">
-                        {Math.min(p.confirmations, inv.confirmations_required)}/{inv.confirmations_required}
-                      </span>
-                      <progress className="conf-bar" max={inv.confirmations_required} value={Math.min(p.confirmations, inv.confirmations_required)} aria-hidden="true" />
-                    </td>
-                    <td data-label="Status">
-                      <StatusBadge status={p.status} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <DataTable
+          rows={inv.payments}
+          rowKey={(p) => p.id}
+          rowAttributes={(p) => ({ 'data-id': p.id })}
+          testId="payments-table"
+          empty="No payment seen yet."
+          columns={[
+            {
+              label: 'Transaction',
+              cell: (p) => (
+                <>
+                  <Mono value={p.txid} />
+                  {p.log_index !== null ? <span className="muted small"> log {p.log_index}</span> : p.vout !== null ? <span className="muted small"> out {p.vout}</span> : null}
+                </>
+              ),
+            },
+            { label: 'From', cell: (p) => <Mono value={p.from} /> },
+            { label: 'Amount', num: true, cell: (p) => <Amount value={p.amount} asset={inv.asset} /> },
+            { label: 'Block', num: true, cell: (p) => p.block_number ?? <span className="muted">mempool</span> },
+            {
+              label: 'Confirmations',
+              cell: (p) => (
+                <>
+                  <span data-testid="payment-confirmations">
+                    {Math.min(p.confirmations, inv.confirmations_required)}/{inv.confirmations_required}
+                  </span>
+                  <progress className="conf-bar" max={inv.confirmations_required} value={Math.min(p.confirmations, inv.confirmations_required)} aria-hidden="true" />
+                </>
+              ),
+            },
+            { label: 'Status', cell: (p) => <StatusBadge status={p.status} /> },
+          ]}
+        />
       </section>
 
       <section aria-labelledby="timeline-h">
@@ -252,15 +236,6 @@ function InvoiceDetail({ d, onChange, reload }: { d: Detail; onChange: (d: Detai
   );
 }
 
-function Fact({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div>
-      <dt>{label}</dt>
-      <dd>{children}</dd>
-    </div>
-  );
-}
-
 /** A delivery log with attempts and a Redeliver button per delivery; shared with the Webhooks page. */
 export function Deliveries({ deliveries, onRedelivered, showEndpoint = true }: { deliveries: WebhookDeliveryView[]; onRedelivered: (d: WebhookDeliveryView) => void; showEndpoint?: boolean }) {
   const redeliver = useSubmit();
@@ -275,73 +250,65 @@ export function Deliveries({ deliveries, onRedelivered, showEndpoint = true }: {
           {done}
         </p>
       )}
-      <div className="table-wrap">
-        <table className="stack-sm deliveries" data-testid="deliveries-table">
-          <thead>
-            <tr>
-              <th scope="col">Event</th>
-              <th scope="col">Status</th>
-              <th scope="col" className="num">
-                Attempts
-              </th>
-              <th scope="col">Last response</th>
-              <th scope="col">Created</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {deliveries.map((del) => {
-              const last = del.attempts[del.attempts.length - 1];
-              return (
-                <tr key={del.id} data-id={del.id} data-event-type={del.event_type} data-status={del.status}>
-                  <td data-label="Event">
-                    <code>{del.event_type}</code>
-                    <div className="muted small">
-                      {del.redelivery_of ? 'redelivery · ' : ''}
-                      {showEndpoint ? <span className="mono">{del.endpoint_id}</span> : null}
-                    </div>
-                  </td>
-                  <td data-label="Status">
-                    <StatusBadge status={del.status} />
-                  </td>
-                  <td data-label="Attempts" className="num">
-                    {del.attempt_count}
-                  </td>
-                  <td data-label="Last response">
-                    {last ? (last.response ? `HTTP ${last.response.status}` : (last.error ?? 'no response')) : <span className="muted">not sent yet</span>}
-                    {del.attempts.length > 0 && <Attempts delivery={del} />}
-                  </td>
-                  <td data-label="Created" className="nowrap">
-                    <DateTime value={del.created_at} />
-                  </td>
-                  <td data-label="Actions">
-                    <button
-                      type="button"
-                      className="secondary small"
-                      disabled={redeliver.busy && pendingId === del.id}
-                      aria-label={`Redeliver ${del.event_type} (${del.id})`}
-                      onClick={async () => {
-                        setPendingId(del.id);
-                        setDone(null);
-                        const created = await redeliver.run(() => api.call('POST /deliveries/:id/redeliver', { params: { id: del.id } }));
-                        setPendingId(null);
-                        if (created) {
-                          setDone(`Redelivery of ${del.event_type} queued.`);
-                          onRedelivered(created);
-                        }
-                      }}
-                    >
-                      Redeliver
-                    </button>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        rows={deliveries}
+        rowKey={(del) => del.id}
+        rowAttributes={(del) => ({ 'data-id': del.id, 'data-event-type': del.event_type, 'data-status': del.status })}
+        className="deliveries"
+        testId="deliveries-table"
+        columns={[
+          {
+            label: 'Event',
+            cell: (del) => (
+              <>
+                <code>{del.event_type}</code>
+                <div className="muted small">
+                  {del.redelivery_of ? 'redelivery · ' : ''}
+                  {showEndpoint ? <span className="mono">{del.endpoint_id}</span> : null}
+                </div>
+              </>
+            ),
+          },
+          { label: 'Status', cell: (del) => <StatusBadge status={del.status} /> },
+          { label: 'Attempts', num: true, cell: (del) => del.attempt_count },
+          { label: 'Last response', cell: (del) => <LastResponse delivery={del} /> },
+          { label: 'Created', cellClass: 'nowrap', cell: (del) => <DateTime value={del.created_at} /> },
+          {
+            label: 'Actions',
+            hiddenLabel: true,
+            cell: (del) => (
+              <button
+                type="button"
+                className="secondary small"
+                disabled={redeliver.busy && pendingId === del.id}
+                aria-label={`Redeliver ${del.event_type} (${del.id})`}
+                onClick={async () => {
+                  setPendingId(del.id);
+                  setDone(null);
+                  const created = await redeliver.run(() => api.call('POST /deliveries/:id/redeliver', { params: { id: del.id } }));
+                  setPendingId(null);
+                  if (created) {
+                    setDone(`Redelivery of ${del.event_type} queued.`);
+                    onRedelivered(created);
+                  }
+                }}
+              >
+                Redeliver
+              </button>
+            ),
+          },
+        ]}
+      />
+    </>
+  );
+}
+
+function LastResponse({ delivery }: { delivery: WebhookDeliveryView }) {
+  const last = delivery.attempts[delivery.attempts.length - 1];
+  return (
+    <>
+      {last ? (last.response ? `HTTP ${last.response.status}` : (last.error ?? 'no response')) : <span className="muted">not sent yet</span>}
+      {delivery.attempts.length > 0 && <Attempts delivery={delivery} />}
     </>
   );
 }

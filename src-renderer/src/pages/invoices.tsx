@@ -2,7 +2,8 @@
 // search kept in the URL, cursor pages, and a CSV export of everything the filters match.
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { PaymentIntentView } from '../../../src-server/admin/contract.ts';
-import { Amount, DateTime, Field, Loading, LoadError, StatusBadge, statusLabel } from '../components/ui.tsx';
+import { DataTable } from '../components/data-table.tsx';
+import { Amount, DateTime, Field, LoadError, NotLoaded, StatusBadge, statusLabel } from '../components/ui.tsx';
 import { api, useLoad } from '../lib/api.ts';
 import { apiQueryOf, applyInvoiceUpdate, filtersFromSearch, type InvoiceFilters, searchFromFilters } from '../lib/invoice-filters.ts';
 import { useMode } from '../lib/mode.tsx';
@@ -139,11 +140,7 @@ export function InvoicesPage() {
       </p>
 
       {!list.data ? (
-        list.error ? (
-          <LoadError error={list.error} retry={() => void list.reload()} />
-        ) : (
-          <Loading what="invoices" />
-        )
+        <NotLoaded load={list} what="invoices" />
       ) : (
         <>
           {list.error && <LoadError error={list.error} retry={() => void list.reload()} />}
@@ -182,57 +179,45 @@ export function InvoicesPage() {
 function InvoiceTable({ rows, fresh, empty }: { rows: PaymentIntentView[]; fresh: ReadonlySet<string>; empty: string }) {
   if (rows.length === 0) return <p className="muted empty">{empty}</p>;
   return (
-    <div className="table-wrap">
-      <table className="stack-sm invoices" data-testid="invoices-table">
-        <caption className="visually-hidden">Invoices, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Created</th>
-            <th scope="col">Invoice</th>
-            <th scope="col">Status</th>
-            <th scope="col" className="num">
-              Amount
-            </th>
-            <th scope="col" className="num">
-              Received
-            </th>
-            <th scope="col">Network</th>
-            <th scope="col">Customer</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((inv) => (
-            <tr key={inv.id} data-id={inv.id} data-status={inv.status} className={fresh.has(inv.id) ? 'fresh' : undefined}>
-              <td data-label="Created">
-                <DateTime value={inv.created_at} />
-              </td>
-              <td data-label="Invoice">
-                <Link to={`/invoices/${encodeURIComponent(inv.id)}`} className="mono">
-                  {inv.id}
-                </Link>
-                {inv.custom_id && <div className="muted small">{inv.custom_id}</div>}
-              </td>
-              <td data-label="Status">
-                <StatusBadge status={inv.status} />
-                {inv.exception && (
-                  <>
-                    {' '}
-                    <StatusBadge status={inv.exception} />
-                  </>
-                )}
-              </td>
-              <td data-label="Amount" className="num">
-                <Amount value={inv.amount} asset={inv.asset} />
-              </td>
-              <td data-label="Received" className="num">
-                <Amount value={inv.amount_received} />
-              </td>
-              <td data-label="Network">{inv.network}</td>
-              <td data-label="Customer">{inv.customer_email ?? <span className="muted">—</span>}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      rows={rows}
+      rowKey={(inv) => inv.id}
+      rowAttributes={(inv) => ({ 'data-id': inv.id, 'data-status': inv.status, className: fresh.has(inv.id) ? 'fresh' : undefined })}
+      className="invoices"
+      testId="invoices-table"
+      caption="Invoices, newest first"
+      columns={[
+        { label: 'Created', cell: (inv) => <DateTime value={inv.created_at} /> },
+        {
+          label: 'Invoice',
+          cell: (inv) => (
+            <>
+              <Link to={`/invoices/${encodeURIComponent(inv.id)}`} className="mono">
+                {inv.id}
+              </Link>
+              {inv.custom_id && <div className="muted small">{inv.custom_id}</div>}
+            </>
+          ),
+        },
+        {
+          label: 'Status',
+          cell: (inv) => (
+            <>
+              <StatusBadge status={inv.status} />
+              {inv.exception && (
+                <>
+                  {' '}
+                  <StatusBadge status={inv.exception} />
+                </>
+              )}
+            </>
+          ),
+        },
+        { label: 'Amount', num: true, cell: (inv) => <Amount value={inv.amount} asset={inv.asset} /> },
+        { label: 'Received', num: true, cell: (inv) => <Amount value={inv.amount_received} /> },
+        { label: 'Network', cell: (inv) => inv.network },
+        { label: 'Customer', cell: (inv) => inv.customer_email ?? <span className="muted">—</span> },
+      ]}
+    />
   );
 }

@@ -5,7 +5,7 @@ import type { SessionView } from '../../../src-server/admin/contract.ts';
 import { NetworksEditor } from '../components/networks-editor.tsx';
 import { StoreSettingsForm } from '../components/store-settings-form.tsx';
 import { TunnelPanel } from '../components/tunnel-panel.tsx';
-import { Checkbox, DateTime, Field, FormError, Loading, LoadError } from '../components/ui.tsx';
+import { Checkbox, DateTime, Fact, Field, FormError, NotLoaded } from '../components/ui.tsx';
 import { api, fieldError, formError, type Out, useLoad, useSubmit } from '../lib/api.ts';
 
 type Settings = Out<'GET /settings'>;
@@ -46,11 +46,7 @@ export function SettingsPage({ session, onSignedOut }: { session: SessionView; o
         </ul>
       </nav>
       {!s ? (
-        settings.error ? (
-          <LoadError error={settings.error} retry={() => void settings.reload()} />
-        ) : (
-          <Loading what="settings" />
-        )
+        <NotLoaded load={settings} what="settings" />
       ) : (
         <>
           {s.node.restart_required && (
@@ -104,15 +100,6 @@ export function SettingsPage({ session, onSignedOut }: { session: SessionView; o
         <Security session={session} onSignedOut={onSignedOut} />
       </Section>
     </>
-  );
-}
-
-function Fact({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div>
-      <dt>{label}</dt>
-      <dd>{children}</dd>
-    </div>
   );
 }
 

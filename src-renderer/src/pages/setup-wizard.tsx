@@ -7,7 +7,7 @@ import { ApiKeyCreate } from '../components/api-key-create.tsx';
 import { NetworksEditor } from '../components/networks-editor.tsx';
 import { StoreSettingsForm } from '../components/store-settings-form.tsx';
 import { TunnelPanel } from '../components/tunnel-panel.tsx';
-import { Field, FormError, Loading, LoadError } from '../components/ui.tsx';
+import { Fact, Field, FormError, LoadError, NotLoaded } from '../components/ui.tsx';
 import { WebhookCreate } from '../components/webhook-create.tsx';
 import { api, fieldError, formError, type Out, useLoad, useSubmit } from '../lib/api.ts';
 import { useMode } from '../lib/mode.tsx';
@@ -61,7 +61,7 @@ export function SetupWizard({ onDone, onSignOut }: { onDone: () => Promise<void>
   };
 
   let body: ReactNode;
-  if (!setup.data) body = setup.error ? <LoadError error={setup.error} retry={() => void setup.reload()} /> : <Loading what="setup" />;
+  if (!setup.data) body = <NotLoaded load={setup} what="setup" />;
   else {
     const s = setup.data;
     const nav = (opts: { next?: () => Promise<boolean>; nextLabel?: string; skip?: boolean } = {}) => (
@@ -394,7 +394,7 @@ function NetworksStep({ nav }: { nav: NavFn }) {
   const { mode } = useMode();
   const [open, setOpen] = useState(mode === 'live');
   const settings = useLoad(() => api.call('GET /settings'), []);
-  if (!settings.data) return settings.error ? <LoadError error={settings.error} retry={() => void settings.reload()} /> : <Loading what="networks" />;
+  if (!settings.data) return <NotLoaded load={settings} what="networks" />;
   return (
     <>
       <p>
@@ -418,7 +418,7 @@ function NetworksStep({ nav }: { nav: NavFn }) {
 
 function PaymentsStep({ nav }: { nav: NavFn }) {
   const settings = useLoad(() => api.call('GET /settings'), []);
-  if (!settings.data) return settings.error ? <LoadError error={settings.error} retry={() => void settings.reload()} /> : <Loading what="store settings" />;
+  if (!settings.data) return <NotLoaded load={settings} what="store settings" />;
   return (
     <>
       <p>How long customers have to pay, and what happens when they pay late.</p>
@@ -481,26 +481,11 @@ function FinishStep(props: { setup: SetupView; mode: Mode; onBack: () => void; o
     <>
       <p>You are ready. Here is what is set up:</p>
       <dl className="facts">
-        <div>
-          <dt>Mode</dt>
-          <dd>{mode === 'test' ? 'Test (devnet)' : 'Live'}</dd>
-        </div>
-        <div>
-          <dt>Wallet</dt>
-          <dd>{wallet.exists ? (wallet.kind === 'watch_only' ? 'Watch-only' : 'Seed') : 'None yet'}</dd>
-        </div>
-        <div>
-          <dt>API keys</dt>
-          <dd>{s.api_keys[mode]}</dd>
-        </div>
-        <div>
-          <dt>Webhook endpoints</dt>
-          <dd>{s.webhook_endpoints[mode]}</dd>
-        </div>
-        <div>
-          <dt>Key store</dt>
-          <dd>{s.key_store.description}</dd>
-        </div>
+        <Fact label="Mode">{mode === 'test' ? 'Test (devnet)' : 'Live'}</Fact>
+        <Fact label="Wallet">{wallet.exists ? (wallet.kind === 'watch_only' ? 'Watch-only' : 'Seed') : 'None yet'}</Fact>
+        <Fact label="API keys">{s.api_keys[mode]}</Fact>
+        <Fact label="Webhook endpoints">{s.webhook_endpoints[mode]}</Fact>
+        <Fact label="Key store">{s.key_store.description}</Fact>
       </dl>
       {mode === 'live' && !wallet.exists && <p className="warn-note">Live mode has no wallet yet: live payments cannot be accepted until you add one (Back to the Wallet step).</p>}
       <FormError message={submit.error?.message ?? null} />

@@ -2,7 +2,7 @@
 // test event, rotate the secret, delete, and each endpoint's delivery log with redeliver.
 import { useEffect, useState } from 'react';
 import type { WebhookEndpointView } from '../../../src-server/admin/contract.ts';
-import { ConfirmButton, DateTime, FormError, Loading, LoadError, SecretOnce, StatusBadge } from '../components/ui.tsx';
+import { ConfirmButton, DateTime, FormError, NotLoaded, SecretOnce, StatusBadge } from '../components/ui.tsx';
 import { WebhookCreate } from '../components/webhook-create.tsx';
 import { api, useLoad, useSubmit } from '../lib/api.ts';
 import { useMode } from '../lib/mode.tsx';
@@ -35,11 +35,7 @@ export function WebhooksPage() {
         </section>
       )}
       {!endpoints.data ? (
-        endpoints.error ? (
-          <LoadError error={endpoints.error} retry={() => void endpoints.reload()} />
-        ) : (
-          <Loading what="webhook endpoints" />
-        )
+        <NotLoaded load={endpoints} what="webhook endpoints" />
       ) : endpoints.data.data.length === 0 ? (
         <p className="muted">No {mode} endpoints yet. Add one to have Kassa tell your shop about payments.</p>
       ) : (
@@ -144,7 +140,7 @@ function EndpointDeliveries({ id }: { id: string }) {
     const t = window.setInterval(() => void list.reload(), 3000);
     return () => window.clearInterval(t);
   }, [pending, list.reload]);
-  if (!list.data) return list.error ? <LoadError error={list.error} retry={() => void list.reload()} /> : <Loading what="deliveries" />;
+  if (!list.data) return <NotLoaded load={list} what="deliveries" />;
   return (
     <div className="endpoint-deliveries">
       <h3>Deliveries</h3>

@@ -14,6 +14,7 @@ import type { WalletService } from '../../wallet/wallet-service.ts';
 import type { ChainWatcher } from '../../watch/chain-watcher.ts';
 import type { EventsService } from '../../webhooks/events-service.ts';
 import type { WebhooksService } from '../../webhooks/webhook-endpoints-service.ts';
+import type { AuthRoute } from '../auth/auth-handlers.ts';
 import type { AdminHandlers } from '../handler-types.ts';
 import { apiKeyHandlers } from './api-keys.ts';
 import { createBalancesHandler } from './balances.ts';
@@ -56,17 +57,7 @@ export interface AdminHandlerDeps {
   fetch?: typeof fetch;
 }
 
-export type AuthRoutes =
-  | 'GET /session'
-  | 'POST /auth/login'
-  | 'POST /auth/launch'
-  | 'POST /auth/logout'
-  | 'POST /auth/password'
-  | 'POST /auth/totp/setup'
-  | 'POST /auth/totp/enable'
-  | 'POST /auth/totp/disable';
-
-export type DomainHandlers = Omit<AdminHandlers, AuthRoutes>;
+export type DomainHandlers = Omit<AdminHandlers, AuthRoute>;
 
 export function createAdminHandlers(deps: AdminHandlerDeps): DomainHandlers {
   const ctx = createHandlerContext(deps);
