@@ -50,7 +50,8 @@ export function parseSetCookie(header: string, now = Date.now()): ParsedCookie |
 
 /**
  * The cookie as the window's session stores it: always HttpOnly and SameSite=Strict for the
- * session, whatever the header said, scoped to the merchant listener's origin.
+ * session, whatever the header said, scoped to the merchant listener's origin; the session one
+ * without an expiry date (it ends when the app quits, as the launch session does).
  */
 export function cookieDetails(merchantUrl: string, cookie: ParsedCookie): CookiesSetDetails {
   const isSession = cookie.name === SESSION_COOKIE;
@@ -63,7 +64,8 @@ export function cookieDetails(merchantUrl: string, cookie: ParsedCookie): Cookie
     sameSite: isSession ? 'strict' : cookie.sameSite,
     // The merchant listener is plain HTTP on loopback; a Secure cookie would never be sent.
     secure: false,
-    ...(cookie.expirationDate !== undefined ? { expirationDate: cookie.expirationDate } : {}),
+    // The launch session lasts as long as this launch: its cookie has no date (the partition is in memory).
+    ...(cookie.expirationDate !== undefined && !isSession ? { expirationDate: cookie.expirationDate } : {}),
   };
 }
 

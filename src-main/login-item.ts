@@ -17,7 +17,9 @@ export interface LoginItem {
 
 /** Quotes one Exec argument as the Desktop Entry spec asks. */
 export function desktopExecArg(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `"${arg.replace(/(["`$\\])/g, '\\$1')}"`;
+  const quoted = /^[\w@%+=:,./-]+$/.test(arg) ? arg : `"${arg.replace(/(["`$\\])/g, '\\$1')}"`;
+  // The value is a desktop-entry string first (its \\ \n \t \r escapes apply before the quoting), and % starts a field code.
+  return quoted.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\t/g, '\\t').replace(/\r/g, '\\r').replace(/%/g, '%%');
 }
 
 export function linuxAutostartEntry(command: string[]): string {

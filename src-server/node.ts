@@ -441,6 +441,8 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
       watchers,
       adapters,
       testHelpers: () => testHelpers,
+      liveNetworks: () => new Set(liveNetworks.keys()),
+      testNetworks: () => testNetworks,
       rateSources: Object.keys(config.rates).length ? [fixedRateSource(config.rates, { name: 'config' })] : [],
       urls: () => ({ ...listenerUrls, publicBaseUrl }),
       onDeliveryOutcome: dispatcher.onOutcome,

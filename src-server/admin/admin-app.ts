@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { createErrorEdge, requireJsonBody } from '../http/error-edge.ts';
 import { ApiError, fromZodError, routeNotFound } from '../http/errors.ts';
 import { findBodyShapeError } from '../http/routes.ts';
-import type { AdminAuth } from './auth/admin-auth.ts';
+import type { AdminAuth, ResolvedSession } from './auth/admin-auth.ts';
 import { sessionCookieValue } from './auth/auth-handlers.ts';
 import { crossSiteReason, CSRF_HEADER, csrfTokenMatches, isAllowedHost } from './auth/request-guards.ts';
 import { adminApi, type AdminEndpoint } from './contract.ts';
@@ -15,6 +15,7 @@ import type { AdminCallContext, AdminHandlers } from './handler-types.ts';
 
 export const ADMIN_API_PREFIX = '/api/admin';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const STREAM_SESSION_CHECK_MS = 5000;
 
 export interface AdminRouterDeps {
   /** Handlers by contract key; a route without one answers 501 not_implemented. */
@@ -25,6 +26,8 @@ export interface AdminRouterDeps {
   loopbackOnly: boolean;
   /** The route table; the contract's unless a test passes its own. */
   api?: Record<string, AdminEndpoint>;
+  /** How often an open stream checks that its session still stands (tests pass less). */
+  streamSessionCheckMs?: number;
 }
 
 type AnyHandler = (input: Record<string, unknown>, ctx: AdminCallContext) => unknown;
@@ -54,6 +57,20 @@ export function createAdminRouter(deps: AdminRouterDeps): express.Router {
   });
   router.use(express.json({ limit: '100kb', strict: true, type: ['application/json', 'application/*+json'] }));
   router.use(requireJsonBody);
+
+  /** An open stream ends with its session (logout, a password change elsewhere, expiry): it would otherwise outlive it. */
+  function endWithSession(session: ResolvedSession, res: Response): void {
+    if (res.writableEnded) return;
+    const timer = setInterval(() => {
+      try {
+        if (!deps.auth.isLive(session)) res.end();
+      } catch {
+        // The database may be closing with the node; the stream closes with it.
+      }
+    }, deps.streamSessionCheckMs ?? STREAM_SESSION_CHECK_MS);
+    timer.unref();
+    res.once('close', () => clearInterval(timer));
+  }
 
   async function run(key: string, endpoint: AdminEndpoint, req: Request, res: Response): Promise<void> {
     const session = deps.auth.sessionFromCookie(sessionCookieValue(req));
@@ -92,6 +109,7 @@ export function createAdminRouter(deps: AdminRouterDeps): express.Router {
     const ctx: AdminCallContext = { session, requestId: req.requestId ?? '', req, res };
     if (endpoint.kind === 'csv' || endpoint.kind === 'sse') {
       await handler(input, ctx);
+      if (endpoint.kind === 'sse' && session) endWithSession(session, res);
       return;
     }
     const result = await handler(input, ctx);

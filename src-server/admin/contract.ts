@@ -3,7 +3,7 @@
 // call it through `admin/client.ts`, typed against the same map with `import type` only — so the
 // browser bundle never carries server code. Keys are "METHOD /path" under /api/admin.
 import { z } from 'zod';
-import { EventObject, PaymentIntentObject, PaymentObject } from '../http/schemas.ts';
+import { CreatePaymentIntentBody, EventObject, PaymentIntentObject, PaymentObject } from '../http/schemas.ts';
 import { CreateWebhookEndpointBody, UpdateWebhookEndpointBody, WebhookDeliveryObject, WebhookEndpointObject } from '../http/webhook-schemas.ts';
 import { TunnelObject, TunnelStartBody, TunnelStopBody } from '../tunnel/tunnel-service.ts';
 
@@ -231,6 +231,29 @@ export const InvoiceDetailView = z.object({
   /** What the operator can do now. */
   actions: z.object({ cancel: z.boolean(), accept_late: z.boolean(), simulate: z.boolean() }),
 });
+/**
+ * A new invoice from the dashboard: the merchant API's create fields (same limits, same checks in
+ * the payments service), a required network, and the mode instead of a test or live key.
+ */
+export const CreateInvoiceBody = CreatePaymentIntentBody.pick({
+  asset: true,
+  amount: true,
+  currency: true,
+  description: true,
+  custom_id: true,
+  customer_email: true,
+  expires_in: true,
+}).extend({ mode: Mode, network: CreatePaymentIntentBody.shape.network.unwrap() });
+/** What the new-invoice form offers in a mode: the networks and assets this node can take now. */
+export const InvoiceOptionsView = z.object({
+  mode: Mode,
+  /** Test mode: the devnet first (every EVM network runs on it too); live mode: the enabled networks. */
+  networks: z.array(z.object({ id: z.string(), name: z.string(), assets: z.array(z.string()).min(1) })),
+  /** What the form starts with (test mode: devnet USDT); null when nothing can be taken in this mode. */
+  default: z.object({ network: z.string(), asset: z.string() }).nullable(),
+  /** Whether the mode has a wallet to give addresses from; without one every invoice is refused. */
+  wallet: z.boolean(),
+});
 
 // ---------------------------------------------------------------------------------------------
 // Balances
@@ -319,6 +342,8 @@ export const adminApi = {
   // invoices
   'GET /invoices': { query: InvoicesQuery, output: adminList(PaymentIntentObject) },
   'GET /invoices.csv': { query: InvoicesQuery.omit({ limit: true, starting_after: true }), output: z.string(), kind: 'csv' },
+  'POST /invoices': { body: CreateInvoiceBody, output: InvoiceDetailView },
+  'GET /invoice-options': { query: modeQuery, output: InvoiceOptionsView },
   'GET /invoices/:id': { params: IdParams, output: InvoiceDetailView },
   'POST /invoices/:id/cancel': { params: IdParams, output: InvoiceDetailView },
   'POST /invoices/:id/accept-late': { params: IdParams, output: InvoiceDetailView },

@@ -39,6 +39,11 @@ export interface MerchantAppDeps {
   dashboard?: { dir?: string };
 }
 
+/** A request's path as the log shows it: a login link's token never (routing ignores case, so must this). */
+export function requestLogPath(path: string): string {
+  return /^\/+auth\/one-time(\/|$)/i.test(path) ? '/auth/one-time/:token' : path;
+}
+
 export function createMerchantApp(deps: MerchantAppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -71,8 +76,7 @@ export function createMerchantApp(deps: MerchantAppDeps): express.Express {
       httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
       httpDuration.observe({ method: req.method, route }, seconds);
       // Path only: query strings and headers may carry secrets; so does a one-time login link's path.
-      const path = req.path.startsWith('/auth/one-time/') ? '/auth/one-time/:token' : req.path;
-      deps.logger.debug({ requestId: req.requestId, method: req.method, path, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'http');
+      deps.logger.debug({ requestId: req.requestId, method: req.method, path: requestLogPath(req.path), status: res.statusCode, ms: Math.round(seconds * 1000) }, 'http');
     });
     next();
   });

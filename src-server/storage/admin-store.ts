@@ -31,7 +31,8 @@ export function createAdminStore(db: Db) {
   const getSession = db.prepare<[string], AdminSessionRow>('SELECT * FROM admin_sessions WHERE token_hash = ?');
   const touchSession = db.prepare('UPDATE admin_sessions SET last_seen_at = ?, expires_at = ? WHERE token_hash = ?');
   const deleteSession = db.prepare('DELETE FROM admin_sessions WHERE token_hash = ?');
-  const deleteExpiredSessions = db.prepare('DELETE FROM admin_sessions WHERE expires_at <= ? OR absolute_expires_at <= ?');
+  // Launch sessions are not timed: they end with their launch (deleteStaleLaunchSessions).
+  const deleteExpiredSessions = db.prepare("DELETE FROM admin_sessions WHERE via <> 'launch' AND (expires_at <= ? OR absolute_expires_at <= ?)");
   const deleteStaleLaunchSessions = db.prepare("DELETE FROM admin_sessions WHERE via = 'launch' AND (launch_id IS NULL OR launch_id <> ?)");
   const deleteAllSessions = db.prepare('DELETE FROM admin_sessions');
   const deleteOtherSessions = db.prepare('DELETE FROM admin_sessions WHERE token_hash <> ?');

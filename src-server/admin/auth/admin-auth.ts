@@ -100,6 +100,12 @@ export function createAdminAuth(opts: AdminAuthOptions) {
     return { cookieValue, session: toSession(row), maxAgeSeconds: SESSION_ABSOLUTE_MS / 1000 };
   }
 
+  /** A launch session lives as long as its launch (the window's cookie is only in Electron's memory); others idle out or age out. */
+  function isStale(row: AdminSessionRow, nowIso: string): boolean {
+    if (row.via === 'launch') return row.launch_id !== launchId;
+    return row.expires_at <= nowIso || row.absolute_expires_at <= nowIso;
+  }
+
   /** The live session a cookie names, sliding its idle expiry; null when unknown, expired or from an earlier launch. */
   function sessionFromCookie(cookieValue: string | null): ResolvedSession | null {
     if (!cookieValue || !looksLikeToken(cookieValue)) return null;
@@ -108,7 +114,7 @@ export function createAdminAuth(opts: AdminAuthOptions) {
     if (!row) return null;
     const now = clock();
     const nowIso = now.toISOString();
-    const stale = row.expires_at <= nowIso || row.absolute_expires_at <= nowIso || (row.via === 'launch' && row.launch_id !== launchId);
+    const stale = isStale(row, nowIso);
     if (stale) {
       store.deleteSession(hash);
       return null;
@@ -130,7 +136,7 @@ export function createAdminAuth(opts: AdminAuthOptions) {
       totp_enabled: cred?.totp_enabled === 1,
       setup_complete: store.getSetting(SETUP_COMPLETE_SETTING) === true,
       desktop: launchSecret !== null,
-      expires_at: session?.expiresAt ?? null,
+      expires_at: session && session.via !== 'launch' ? session.expiresAt : null,
     };
   }
 
@@ -183,6 +189,11 @@ export function createAdminAuth(opts: AdminAuthOptions) {
     launchId,
     desktop: launchSecret !== null,
     sessionFromCookie,
+    /** Whether a session resolved earlier still stands (not logged out, ended by a password change or expired); never slides it. */
+    isLive(session: ResolvedSession): boolean {
+      const row = store.getSession(session.tokenHash);
+      return row !== null && !isStale(row, clock().toISOString());
+    },
     createSession,
     view,
     /** Ends the session a cookie names (logout). */

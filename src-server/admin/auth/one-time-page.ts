@@ -3,7 +3,7 @@
 import express, { type Request, type Response } from 'express';
 import { setDashboardHeaders, simplePage } from '../dashboard.ts';
 import type { AdminAuth } from './admin-auth.ts';
-import { setSessionCookie } from './auth-handlers.ts';
+import { sessionCookieValue, setSessionCookie } from './auth-handlers.ts';
 import { LOGIN_URL_COMMAND } from './one-time.ts';
 import { isAllowedHost } from './request-guards.ts';
 
@@ -34,6 +34,8 @@ export function createAuthPagesRouter(auth: AdminAuth, opts: { loopbackOnly: boo
         );
       return;
     }
+    // As every sign-in does: a session cookie that came with the request is replaced, not left alive.
+    auth.endSession(sessionCookieValue(req));
     setSessionCookie(req, res, created);
     res.status(200).type('html').send(simplePage('Signed in', '<p>Signed in. Opening <a href="/">the dashboard</a>…</p>', '<meta http-equiv="refresh" content="0;url=/">\n'));
   });

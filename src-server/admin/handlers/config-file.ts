@@ -82,7 +82,8 @@ export function mergeRpcUrls(submitted: readonly string[], stored: readonly stri
   return submitted.map((url) => stored.find((s) => s === url || redactRpcUrl(s) === url) ?? url);
 }
 
-const RPC_URL_PROTOCOLS = new Set(['http:', 'https:', 'ws:', 'wss:']);
+// Every adapter (EVM over viem's http transport, Tron's HTTP API, Esplora, bitcoind) speaks HTTP only: a ws(s) URL could never be read.
+const RPC_URL_PROTOCOLS = new Set(['http:', 'https:']);
 
 export function isRpcUrl(text: string): boolean {
   try {
@@ -104,7 +105,7 @@ export function applyNetworkSettings(raw: Json, body: NetworksBody, knownIds: Re
       const merged = mergeRpcUrls(change.rpc_urls, Array.isArray(current.rpcUrls) ? (current.rpcUrls as string[]) : []);
       merged.forEach((url, i) => {
         if (!isRpcUrl(url)) {
-          throw new ApiError(400, 'invalid_request_error', 'parameter_invalid', `networks.${id}.rpc_urls[${i}]: must be an absolute http(s) or ws(s) URL`, `networks.${id}.rpc_urls[${i}]`);
+          throw new ApiError(400, 'invalid_request_error', 'parameter_invalid', `networks.${id}.rpc_urls[${i}]: must be an absolute http:// or https:// URL`, `networks.${id}.rpc_urls[${i}]`);
         }
       });
       if (merged.length === 0) delete current.rpcUrls;

@@ -45,6 +45,10 @@ export interface AdminHandlerDeps {
   adapters: ReadonlyMap<string, { adapter: ChainAdapter; tokens: string[] }>;
   /** The devnet test helpers; null when test mode has no devnet. */
   testHelpers: () => TestHelpersPort | null;
+  /** Live networks the node watches (enabled in config when it started). */
+  liveNetworks: () => ReadonlySet<string>;
+  /** Test devnets of the non-EVM networks, by network id, and the token symbols each carries. */
+  testNetworks: () => ReadonlyMap<string, { tokens: Readonly<Record<string, string>> }>;
   /** Fiat rate sources (config `rates`): USD values of volatile assets. */
   rateSources: RateSource[];
   /** Known once the listeners are up; publicBaseUrl follows the tunnel. */

@@ -1,5 +1,6 @@
 // Invoices: the filtered, searchable table (JSON pages and a streamed CSV), one invoice's detail
-// (events, webhook deliveries, what can be done), and the operator's actions on it.
+// (events, webhook deliveries, what can be done), the operator's actions on it, and a new invoice
+// made through the same payments service as the merchant API's create.
 import { createPaymentSimulator } from '../../checkout/simulate-payment.ts';
 import { conflict, invalidParam, notFound, unprocessable } from '../../http/errors.ts';
 import { resolveNetwork } from '../../money/assets.ts';
@@ -13,12 +14,15 @@ import type { AdminOutput, AdminParsed } from '../contract.ts';
 import type { AdminCallContext, AdminHandlers } from '../handler-types.ts';
 import { ADMIN_STORE_ID, intentView, type HandlerContext } from './context.ts';
 import { csvRow } from './csv.ts';
+import { invoiceOptions } from './invoice-options.ts';
 import { csvFileName, invoiceSearch } from './invoice-search.ts';
 import { invoiceStream } from './stream.ts';
 
 type InvoiceRoutes =
   | 'GET /invoices'
   | 'GET /invoices.csv'
+  | 'POST /invoices'
+  | 'GET /invoice-options'
   | 'GET /invoices/:id'
   | 'POST /invoices/:id/cancel'
   | 'POST /invoices/:id/accept-late'
@@ -147,6 +151,24 @@ export function invoiceHandlers(ctx: HandlerContext): Pick<AdminHandlers, Invoic
     },
 
     'GET /invoices.csv': ({ query }, call) => writeCsv(query, call),
+
+    // The API's create under the admin caller: same validation, events and webhooks; its errors name the field.
+    'POST /invoices': async ({ body }) => {
+      const { mode, ...input } = body;
+      const created = await intents.createGrouped(ctx.caller(mode), input);
+      return detail(created.id);
+    },
+
+    'GET /invoice-options': ({ query }) => {
+      const livemode = query.mode === 'live';
+      const options = invoiceOptions({
+        livemode,
+        liveNetworks: deps.liveNetworks(),
+        evmDevnet: (deps.testHelpers()?.chainFor('devnet') ?? null) !== null,
+        testNetworks: deps.testNetworks(),
+      });
+      return { mode: query.mode, ...options, wallet: deps.wallet.hasWallet(livemode) };
+    },
 
     'GET /invoices/:id': ({ params }) => detail(params.id),
 

@@ -46,14 +46,22 @@ export function checkConfirmWords(words: readonly string[], positions: readonly 
 
 export function createSeedDrafts(opts: { now: () => number; generate: () => string }) {
   const drafts = new Map<string, SeedDraft>();
+  const timers = new Map<string, NodeJS.Timeout>();
+  function discard(id: string): void {
+    const d = drafts.get(id);
+    if (d) d.words.fill('');
+    drafts.delete(id);
+    clearTimeout(timers.get(id));
+    timers.delete(id);
+  }
   function prune(): void {
     const now = opts.now();
-    for (const [id, d] of drafts) if (d.expiresAt <= now) drafts.delete(id);
+    for (const [id, d] of drafts) if (d.expiresAt <= now) discard(id);
   }
   return {
     create(): SeedDraft {
       prune();
-      while (drafts.size >= MAX_DRAFTS) drafts.delete(drafts.keys().next().value!);
+      while (drafts.size >= MAX_DRAFTS) discard(drafts.keys().next().value!);
       const draft: SeedDraft = {
         id: `sd_${randomBytes(18).toString('base64url')}`,
         words: opts.generate().split(' '),
@@ -61,16 +69,18 @@ export function createSeedDrafts(opts: { now: () => number; generate: () => stri
         expiresAt: opts.now() + SEED_DRAFT_TTL_MS,
       };
       drafts.set(draft.id, draft);
+      // An abandoned draft is wiped when it expires, not whenever the wizard is next used (maybe never).
+      timers.set(draft.id, setTimeout(() => discard(draft.id), SEED_DRAFT_TTL_MS).unref());
       return draft;
     },
     get(id: string): SeedDraft | null {
       prune();
       return drafts.get(id) ?? null;
     },
-    discard(id: string): void {
-      const d = drafts.get(id);
-      if (d) d.words.fill('');
-      drafts.delete(id);
+    discard,
+    /** Once the live wallet exists no draft can become it: wipe them all. */
+    discardAll(): void {
+      for (const id of [...drafts.keys()]) discard(id);
     },
   };
 }

@@ -79,6 +79,7 @@ export function setupHandlers(ctx: HandlerContext): Pick<AdminHandlers, SetupRou
       if (err instanceof WalletError) throw walletApiError(err, param);
       throw err;
     }
+    drafts.discardAll();
     deps.logger.info('live wallet created from the setup wizard');
   }
 
@@ -112,7 +113,6 @@ export function setupHandlers(ctx: HandlerContext): Pick<AdminHandlers, SetupRou
       }
       refuseExistingLiveWallet();
       await createLiveWallet(draft.words.join(' '), null);
-      drafts.discard(draft.id);
       return view();
     },
 
@@ -144,6 +144,7 @@ export function setupHandlers(ctx: HandlerContext): Pick<AdminHandlers, SetupRou
         if (err instanceof WalletError) throw walletApiError(err, 'keys');
         throw err;
       }
+      drafts.discardAll();
       return view();
     },
 

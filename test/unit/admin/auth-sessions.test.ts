@@ -84,6 +84,33 @@ describe('sessions', () => {
     expect(after.sessionFromCookie(password.cookieValue)?.via).toBe('password');
   });
 
+  it('a launch session neither idles out nor ages out: the desktop window left in the tray for days stays signed in until the launch ends', () => {
+    const { auth, advance, restart } = setup({ launchSecret: 'l'.repeat(43) });
+    const launch = auth.launch('l'.repeat(43));
+    advance(SESSION_ABSOLUTE_MS + SESSION_IDLE_MS);
+    // Another sign-in prunes expired sessions: not this one.
+    auth.createSession('password');
+    const session = auth.sessionFromCookie(launch.cookieValue);
+    expect(session?.via).toBe('launch');
+    expect(auth.isLive(session!)).toBe(true);
+    // It has no expiry to show; it ends with the app.
+    expect(auth.view(session).expires_at).toBeNull();
+    expect(restart().sessionFromCookie(launch.cookieValue)).toBeNull();
+  });
+
+  it('isLive tells whether a resolved session still stands, without sliding it', () => {
+    const { auth, advance } = setup();
+    const created = auth.createSession('password');
+    const session = auth.sessionFromCookie(created.cookieValue)!;
+    advance(SESSION_IDLE_MS - 60_000);
+    expect(auth.isLive(session)).toBe(true);
+    advance(60_000);
+    expect(auth.isLive(session)).toBe(false);
+    const other = auth.createSession('password');
+    auth.endSession(other.cookieValue);
+    expect(auth.isLive(other.session)).toBe(false);
+  });
+
   it('the launch secret is compared exactly; without one the route does not exist', async () => {
     const { auth } = setup({ launchSecret: 's'.repeat(43) });
     expect(auth.launch('s'.repeat(43)).session.via).toBe('launch');

@@ -1,6 +1,6 @@
 // The dashboard handlers' pure rules: CSV cells, the search box, volume and revenue sums in bigint,
 // USD totals, sync progress, the seed confirmation check, config.json edits and accept-late.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { csvCell, csvRow } from '../../../src-server/admin/handlers/csv.ts';
 import { applyNetworkSettings, applyStoreSettings, isRpcUrl, mergeRpcUrls } from '../../../src-server/admin/handlers/config-file.ts';
 import { csvFileName, invoiceSearch } from '../../../src-server/admin/handlers/invoice-search.ts';
@@ -183,6 +183,30 @@ describe('seed confirmation', () => {
     expect(drafts.get(e.id)).toBeNull();
   });
 
+  it('an abandoned draft is wiped from memory when it expires, without waiting for the wizard to be used again', () => {
+    vi.useFakeTimers();
+    try {
+      const drafts = createSeedDrafts({ now: () => Date.now(), generate: () => words.join(' ') });
+      const d = drafts.create();
+      vi.advanceTimersByTime(10 * 60_000 - 1);
+      expect(d.words).toEqual(words);
+      vi.advanceTimersByTime(1);
+      // Nobody called get() or create(): the words are gone all the same.
+      expect(d.words.every((w) => w === '')).toBe(true);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('every draft is wiped once a live wallet exists, and dropping the oldest wipes it too', () => {
+    const drafts = createSeedDrafts({ now: () => 0, generate: () => words.join(' ') });
+    const made = Array.from({ length: 5 }, () => drafts.create());
+    expect(made[0]!.words.every((w) => w === '')).toBe(true);
+    drafts.discardAll();
+    expect(made.every((d) => d.words.every((w) => w === '') && drafts.get(d.id) === null)).toBe(true);
+  });
+
   it('keeps at most four drafts in memory (the oldest goes)', () => {
     const drafts = createSeedDrafts({ now: () => 0, generate: () => words.join(' ') });
     const ids = Array.from({ length: 5 }, () => drafts.create().id);
@@ -265,7 +289,21 @@ describe('config.json edits', () => {
     expect(() => applyNetworkSettings({}, { networks: { bsc: { enabled: true, rpc_urls: ['https://ok.example', 'ftp://x'] } } }, ids)).toThrow(
       expect.objectContaining({ param: 'networks.bsc.rpc_urls[1]' }),
     );
-    expect(isRpcUrl('wss://x.example')).toBe(true);
+  });
+
+  it.each([
+    ['https://x.example/v1/key', true],
+    ['http://127.0.0.1:8545', true],
+    // No adapter speaks WebSocket: saving one would leave the network unread after the restart.
+    ['wss://x.example', false],
+    ['ws://127.0.0.1:8546', false],
+    ['file:///etc/passwd', false],
+    ['javascript:alert(1)', false],
+  ] as const)('an RPC URL %s is accepted: %s', (url, ok) => {
+    expect(isRpcUrl(url)).toBe(ok);
+    const save = () => applyNetworkSettings({}, { networks: { tron: { enabled: true, rpc_urls: [url] } } }, new Set(['tron']));
+    if (ok) expect(save()).toEqual({ networks: { tron: { enabled: true, rpcUrls: [url] } } });
+    else expect(save).toThrow(expect.objectContaining({ status: 400, param: 'networks.tron.rpc_urls[0]' }));
   });
 
   it('backup files sort by time', () => {

@@ -72,6 +72,12 @@ describe('cookieDetails', () => {
     const details = cookieDetails('http://127.0.0.1:8420', { name: 'kassa_session', value: 'v', path: '/', httpOnly: false, sameSite: 'lax' });
     expect(details).toEqual({ url: 'http://127.0.0.1:8420/', name: 'kassa_session', value: 'v', path: '/', httpOnly: true, sameSite: 'strict', secure: false });
   });
+
+  it("keeps no expiry date on the session cookie: it lasts as long as the launch, however long the app runs (others keep theirs)", () => {
+    const session = cookieDetails('http://127.0.0.1:8420', parseSetCookie('kassa_session=v; Path=/; HttpOnly; SameSite=Strict; Max-Age=604800')!);
+    expect(session).not.toHaveProperty('expirationDate');
+    expect(cookieDetails('http://127.0.0.1:8420', parseSetCookie('kassa_hint=1; Max-Age=60')!)).toHaveProperty('expirationDate');
+  });
 });
 
 describe('exchangeLaunchSecret', () => {

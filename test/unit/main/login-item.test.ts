@@ -21,9 +21,25 @@ describe('desktopExecArg', () => {
     ['/opt/Kassa/kassa', '/opt/Kassa/kassa'],
     ['--hidden', '--hidden'],
     ['/home/me/My Apps/Kassa.AppImage', '"/home/me/My Apps/Kassa.AppImage"'],
-    ['/tmp/$HOME/"x"`y`\\z', '"/tmp/\\$HOME/\\"x\\"\\`y\\`\\\\z"'],
+    // The spec's own examples: a quoted $ is written \\$, a quoted backslash \\\\ (string escapes come first).
+    ['/tmp/$HOME/"x"`y`\\z', '"/tmp/\\\\$HOME/\\\\"x\\\\"\\\\`y\\\\`\\\\\\\\z"'],
+    // % starts a field code (%f, %u, ...): a downloaded "Kassa%201.0.AppImage" must stay itself.
+    ['/home/me/Kassa%201.0.AppImage', '/home/me/Kassa%%201.0.AppImage'],
   ])('%s → %s', (arg, quoted) => {
     expect(desktopExecArg(arg)).toBe(quoted);
+  });
+
+  /** How a launcher reads one Exec argument back: string escapes, then field codes, then the quoting. */
+  function readExecArg(text: string): string {
+    const unescaped = text.replace(/\\([\\nstr])/g, (_m, c: string) => ({ '\\': '\\', n: '\n', s: ' ', t: '\t', r: '\r' })[c]!);
+    const expanded = unescaped.replace(/%%/g, '%');
+    return expanded.startsWith('"') ? expanded.slice(1, -1).replace(/\\(["`$\\])/g, '$1') : expanded;
+  }
+
+  it.each(['/opt/Kassa/kassa', '/home/me/My Apps/Kassa.AppImage', '/tmp/$HOME/"x"`y`\\z', '/a/100%/b c', '/a\nExec=/tmp/evil'])('%j reads back as itself, on one line', (arg) => {
+    const written = desktopExecArg(arg);
+    expect(written).not.toMatch(/[\n\r]/);
+    expect(readExecArg(written)).toBe(arg);
   });
 });
 
