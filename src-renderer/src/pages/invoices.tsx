@@ -1,8 +1,10 @@
 // Invoices: a live table (new invoices appear, statuses change without a reload), filters and
-// search kept in the URL, cursor pages, and a CSV export of everything the filters match.
+// search kept in the URL, cursor pages, a CSV export of everything the filters match, and a new
+// invoice made right here (it opens in its detail, where test mode can simulate the payment).
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { PaymentIntentView } from '../../../src-server/admin/contract.ts';
 import { DataTable } from '../components/data-table.tsx';
+import { InvoiceCreate } from '../components/invoice-create.tsx';
 import { Amount, DateTime, Field, LoadError, NotLoaded, StatusBadge, statusLabel } from '../components/ui.tsx';
 import { api, useLoad } from '../lib/api.ts';
 import { apiQueryOf, applyInvoiceUpdate, filtersFromSearch, type InvoiceFilters, searchFromFilters } from '../lib/invoice-filters.ts';
@@ -23,6 +25,12 @@ export function InvoicesPage() {
   const [previous, setPrevious] = useState<(string | undefined)[]>([]);
   const [announce, setAnnounce] = useState('');
   const [fresh, setFresh] = useState<ReadonlySet<string>>(new Set());
+  const [creating, setCreating] = useState(false);
+  const newInvoiceHeading = useRef<HTMLHeadingElement>(null);
+  // Opening the form moves focus to it, so keyboard and screen-reader users land where it appeared.
+  useEffect(() => {
+    if (creating) newInvoiceHeading.current?.focus();
+  }, [creating]);
 
   const list = useLoad(() => api.call('GET /invoices', { query: { ...apiQueryOf(filters, mode), limit: 25, starting_after: after } }), [mode, filterKey, after]);
   const settings = useLoad(() => api.call('GET /settings'), []);
@@ -68,10 +76,29 @@ export function InvoicesPage() {
     <>
       <div className="page-head">
         <h1 tabIndex={-1}>Invoices</h1>
-        <a className="button secondary" href={csvUrl} download={`kassa-invoices-${mode}.csv`}>
-          Export CSV
-        </a>
+        <div className="row">
+          {!creating && (
+            <button type="button" className="primary" onClick={() => setCreating(true)}>
+              New invoice
+            </button>
+          )}
+          <a className="button secondary" href={csvUrl} download={`kassa-invoices-${mode}.csv`}>
+            Export CSV
+          </a>
+        </div>
       </div>
+
+      {creating && (
+        <section className="card" aria-labelledby="new-invoice-h">
+          <h2 id="new-invoice-h" tabIndex={-1} ref={newInvoiceHeading}>
+            New {mode} invoice
+          </h2>
+          <InvoiceCreate mode={mode} onCreated={(created) => navigate(`/invoices/${encodeURIComponent(created.invoice.id)}`)} />
+          <button type="button" className="link-button" onClick={() => setCreating(false)}>
+            Close
+          </button>
+        </section>
+      )}
 
       <form className="search" role="search" onSubmit={onSearch} key={filters.q ?? ''}>
         <Field label="Search invoices" hint="Invoice id, your order id, customer email, address or transaction id.">
@@ -144,7 +171,7 @@ export function InvoicesPage() {
       ) : (
         <>
           {list.error && <LoadError error={list.error} retry={() => void list.reload()} />}
-          <InvoiceTable rows={list.data.data} fresh={fresh} empty={filterKey ? 'No invoices match these filters.' : 'No invoices yet. Create one through the API with a key from API keys.'} />
+          <InvoiceTable rows={list.data.data} fresh={fresh} empty={filterKey ? 'No invoices match these filters.' : 'No invoices yet. Create one with New invoice, or through the API with a key from API keys.'} />
           <nav className="pager" aria-label="Invoice pages">
             <button
               type="button"

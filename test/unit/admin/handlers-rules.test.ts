@@ -2,7 +2,7 @@
 // USD totals, sync progress, the seed confirmation check, config.json edits and accept-late.
 import { describe, expect, it, vi } from 'vitest';
 import { csvCell, csvRow } from '../../../src-server/admin/handlers/csv.ts';
-import { applyNetworkSettings, applyStoreSettings, isRpcUrl, mergeRpcUrls } from '../../../src-server/admin/handlers/config-file.ts';
+import { applyNetworkSettings, applyRpcUrlSettings, applyStoreSettings, isRpcUrl, mergeRpcUrls } from '../../../src-server/admin/handlers/config-file.ts';
 import { csvFileName, invoiceSearch } from '../../../src-server/admin/handlers/invoice-search.ts';
 import { firstNonHttpUrl, judgeRpcAnswer, splitCredentials } from '../../../src-server/admin/handlers/network-check.ts';
 import { chainNetwork, revenueSeries, startOfUtcDay, sumKnown, sumVolumes, syncProgress, type PaidAmount } from '../../../src-server/admin/handlers/overview-math.ts';
@@ -259,6 +259,8 @@ describe('network check rules', () => {
   });
 });
 
+const SEALABLE = { canSeal: true, configFile: '/home/m/config.json' };
+
 describe('config.json edits', () => {
   it('store: maps the form onto config keys, keeps what it does not touch, null policy removes the key', () => {
     const raw = { port: 9000, store: { name: 'Old', latePaymentPolicy: 'flag', sharedAddressNetworks: ['bsc'] }, custom: { kept: true } };
@@ -270,10 +272,10 @@ describe('config.json edits', () => {
     expect(raw.store.name).toBe('Old');
   });
 
-  it('networks: enabled and confirmations set, rpc_urls omitted keeps them, [] goes back to defaults', () => {
-    const raw = { networks: { bsc: { enabled: false, rpcUrls: ['https://bsc.example/v1/0123456789abcdef0123'] }, tron: { enabled: true, rpcUrls: ['https://t.example'] } } };
+  it('networks: enabled and confirmations set; RPC URLs never written, hand-written ones kept', () => {
+    const raw = { networks: { bsc: { enabled: false, rpcUrls: ['https://bsc.example/v1/0123456789abcdef0123'] }, tron: { enabled: true } } };
     const ids = new Set(['bsc', 'tron', 'ethereum']);
-    expect(applyNetworkSettings(raw, { networks: { bsc: { enabled: true, confirmations: 20 }, tron: { enabled: true, rpc_urls: [] } } }, ids)).toEqual({
+    expect(applyNetworkSettings(raw, { networks: { bsc: { enabled: true, confirmations: 20 }, tron: { enabled: true, rpc_urls: ['https://t.example/v1/0123456789abcdef0123'] } } }, ids)).toEqual({
       networks: { bsc: { enabled: true, confirmations: 20, rpcUrls: ['https://bsc.example/v1/0123456789abcdef0123'] }, tron: { enabled: true } },
     });
   });
@@ -286,7 +288,7 @@ describe('config.json edits', () => {
   it('refuses unknown networks and bad URLs, naming the field', () => {
     const ids = new Set(['bsc']);
     expect(() => applyNetworkSettings({}, { networks: { devnet: { enabled: true } } }, ids)).toThrow(expect.objectContaining({ param: 'networks.devnet', status: 400 }));
-    expect(() => applyNetworkSettings({}, { networks: { bsc: { enabled: true, rpc_urls: ['https://ok.example', 'ftp://x'] } } }, ids)).toThrow(
+    expect(() => applyRpcUrlSettings({ networks: { bsc: { enabled: true, rpc_urls: ['https://ok.example', 'ftp://x'] } } }, {}, {}, SEALABLE)).toThrow(
       expect.objectContaining({ param: 'networks.bsc.rpc_urls[1]' }),
     );
   });
@@ -301,8 +303,8 @@ describe('config.json edits', () => {
     ['javascript:alert(1)', false],
   ] as const)('an RPC URL %s is accepted: %s', (url, ok) => {
     expect(isRpcUrl(url)).toBe(ok);
-    const save = () => applyNetworkSettings({}, { networks: { tron: { enabled: true, rpc_urls: [url] } } }, new Set(['tron']));
-    if (ok) expect(save()).toEqual({ networks: { tron: { enabled: true, rpcUrls: [url] } } });
+    const save = () => applyRpcUrlSettings({ networks: { tron: { enabled: true, rpc_urls: [url] } } }, {}, {}, SEALABLE);
+    if (ok) expect(save()).toEqual({ urls: { tron: [url] }, changed: true });
     else expect(save).toThrow(expect.objectContaining({ status: 400, param: 'networks.tron.rpc_urls[0]' }));
   });
 

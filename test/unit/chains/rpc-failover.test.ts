@@ -21,6 +21,23 @@ describe('redactRpcUrl', () => {
     ['https://rpc.example.com/?apikey=abc', 'https://rpc.example.com/?***'],
     ['https://bsc-dataseed.bnbchain.org', 'https://bsc-dataseed.bnbchain.org'],
     ['not a url', '[invalid url]'],
+    // Keys in the path, as providers hand them out.
+    ['https://eth-mainnet.g.alchemy.com/v2/AbCdEfGh12345678_-ijKLmnOP9012qrst', 'https://eth-mainnet.g.alchemy.com/v2/***'],
+    ['https://polygon-mainnet.g.alchemy.com/v2/k3yAbc12', 'https://polygon-mainnet.g.alchemy.com/v2/***'],
+    ['https://:secret@mainnet.infura.io/v3/0123456789abcdef0123456789abcdef', 'https://***@mainnet.infura.io/v3/***'],
+    ['https://bsc-mainnet.nodereal.io/v1/0123456789abcdef0123456789abcdef', 'https://bsc-mainnet.nodereal.io/v1/***'],
+    ['https://frosty-misty-sky.quiknode.pro/0123456789abcdef0123456789abcdef01234567/', 'https://frosty-misty-sky.quiknode.pro/***'],
+    ['https://rpc.ankr.com/eth/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', 'https://rpc.ankr.com/eth/***'],
+    ['https://eth-mainnet.blastapi.io/1b2c3d4e-aaaa-bbbb-cccc-0123456789ab', 'https://eth-mainnet.blastapi.io/***'],
+    ['https://rpc.example/key/AbC.dEf~gHi=jKl+mN', 'https://rpc.example/key/***'],
+    ['https://lb.drpc.org/ogrpc?network=ethereum&dkey=AbCd1234', 'https://lb.drpc.org/ogrpc?***'],
+    ['https://rpc.example/eth#token=abc', 'https://rpc.example/eth#***'],
+    // Words, numbers and short versions stay readable.
+    ['https://api.avax.network/ext/bc/C/rpc', 'https://api.avax.network/ext/bc/C/rpc'],
+    ['https://mempool.space/litecoin/api', 'https://mempool.space/litecoin/api'],
+    ['https://arb1.arbitrum.io/rpc', 'https://arb1.arbitrum.io/rpc'],
+    ['https://rpc.example/evm/43114', 'https://rpc.example/evm/43114'],
+    ['https://eth-mainnet.g.alchemy.com/v2/demo', 'https://eth-mainnet.g.alchemy.com/v2/demo'],
   ])('%s → %s', (input, expected) => {
     expect(redactRpcUrl(input)).toBe(expected);
   });
