@@ -22,6 +22,7 @@ import { createUtxoAdapter } from './chains/bitcoin/utxo-adapter.ts';
 import { redactRpcUrl } from './chains/evm/rpc-failover.ts';
 import type { ChainAdapter } from './chains/types.ts';
 import { ConfigError, isLoopbackHost, type KassaConfig } from './config/config.ts';
+import { chooseRpcUrls, readSealedRpcUrls, type RpcUrlMap } from './config/sealed-rpc-urls.ts';
 import { answerClientErrorsAsJson, createMerchantApp } from './http/merchant-app.ts';
 import { eventRoutes } from './http/events-routes.ts';
 import { checkoutRoutes } from './http/checkout-routes.ts';
@@ -188,6 +189,13 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
       promptPassphrase: opts.promptPassphrase,
     });
     logger.info({ keyStore: keyStore.describe() }, 'key store open');
+    // RPC URLs saved from the dashboard (sealed: they may hold API keys); config.json's rpcUrls win.
+    let sealedRpcUrls: RpcUrlMap = {};
+    try {
+      sealedRpcUrls = readSealedRpcUrls(storage.secrets, keyStore.dataKey);
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'dashboard-saved RPC URLs are not used: networks without rpcUrls in config.json use their defaults');
+    }
     const events = createEventsService(storage);
     const derivePool = createDerivePool({ onError: (err) => logger.warn({ err: err.message }, 'address pre-derivation worker failed; deriving inline') });
     cleanups.push(() => derivePool.close());
@@ -239,7 +247,7 @@ export async function startNode(opts: StartNodeOptions): Promise<NodeHandle> {
     for (const [id, netConfig] of Object.entries(config.networks)) {
       if (!netConfig?.enabled) continue;
       const network = getNetwork(id as NetworkId);
-      const rpcUrls = netConfig.rpcUrls ?? network.defaultRpcUrls;
+      const rpcUrls = [...chooseRpcUrls(netConfig.rpcUrls, sealedRpcUrls[id], network.defaultRpcUrls).urls];
       if (network.family === 'tron') {
         // Base58 is case-sensitive: Tron contracts are kept as they are.
         adapters.set(id, {

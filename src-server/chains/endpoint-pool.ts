@@ -35,7 +35,17 @@ export function newEndpointState(rawUrl: string): EndpointState {
   };
 }
 
-/** Hides API keys: userinfo, query strings and long token-like path segments. */
+/**
+ * A path segment that looks like an API key (Infura's /v3/<32 hex>, Alchemy's /v2/<key>, a UUID):
+ * long and token-like, or shorter but mixing letters and digits. Words and numbers stay readable.
+ */
+export function isKeyLikeSegment(segment: string): boolean {
+  if (!/^[A-Za-z0-9._~%=+-]+$/.test(segment)) return false;
+  if (segment.length >= 16) return true;
+  return segment.length >= 8 && /[A-Za-z]/.test(segment) && /\d/.test(segment);
+}
+
+/** Hides API keys: userinfo, query strings, fragments and key-like path segments. */
 export function redactRpcUrl(raw: string): string {
   let url: URL;
   try {
@@ -48,9 +58,10 @@ export function redactRpcUrl(raw: string): string {
     url.password = '';
   }
   if (url.search) url.search = '?***';
+  if (url.hash) url.hash = '#***';
   url.pathname = url.pathname
     .split('/')
-    .map((segment) => (segment.length >= 16 && /^[A-Za-z0-9_-]+$/.test(segment) ? '***' : segment))
+    .map((segment) => (isKeyLikeSegment(segment) ? '***' : segment))
     .join('/');
   return url.toString().replace(/\/$/, '');
 }

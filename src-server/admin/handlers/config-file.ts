@@ -1,10 +1,12 @@
 // <home>/config.json as the dashboard edits it: read as written (keys it does not touch stay as
 // the merchant wrote them), changed by pure functions, validated whole, written atomically.
+// RPC URLs saved from the dashboard never go there: they are sealed (config/sealed-rpc-urls.ts).
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigSchema } from '../../config/config.ts';
 import { redactRpcUrl } from '../../chains/evm/rpc-failover.ts';
+import type { RpcUrlMap } from '../../config/sealed-rpc-urls.ts';
 import { ApiError } from '../../http/errors.ts';
 import type { AdminParsed } from '../contract.ts';
 
@@ -93,7 +95,10 @@ export function isRpcUrl(text: string): boolean {
   }
 }
 
-/** The networks section after a settings change; rpc_urls omitted keeps them, [] returns to the defaults. */
+/**
+ * The networks section after a settings change: enabled and confirmations only. RPC URLs go to the
+ * sealed store (applyRpcUrlSettings); URLs the merchant wrote in config.json stay as written.
+ */
 export function applyNetworkSettings(raw: Json, body: NetworksBody, knownIds: ReadonlySet<string>): Json {
   const networks = asObject(raw.networks);
   for (const [id, change] of Object.entries(body.networks)) {
@@ -101,17 +106,49 @@ export function applyNetworkSettings(raw: Json, body: NetworksBody, knownIds: Re
     const current = asObject(networks[id]);
     current.enabled = change.enabled;
     if (change.confirmations !== undefined) current.confirmations = change.confirmations;
-    if (change.rpc_urls !== undefined) {
-      const merged = mergeRpcUrls(change.rpc_urls, Array.isArray(current.rpcUrls) ? (current.rpcUrls as string[]) : []);
-      merged.forEach((url, i) => {
-        if (!isRpcUrl(url)) {
-          throw new ApiError(400, 'invalid_request_error', 'parameter_invalid', `networks.${id}.rpc_urls[${i}]: must be an absolute http:// or https:// URL`, `networks.${id}.rpc_urls[${i}]`);
-        }
-      });
-      if (merged.length === 0) delete current.rpcUrls;
-      else current.rpcUrls = merged;
-    }
     networks[id] = current;
   }
   return { ...raw, networks };
+}
+
+const sameUrls = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((url, i) => url === b[i]);
+
+/**
+ * The dashboard-saved RPC URLs after a settings change (rpc_urls omitted keeps them, [] returns to
+ * the defaults). A network whose config.json lists rpcUrls is the merchant's to edit there: sending
+ * its URLs back unchanged is fine, changing them is a 409. Saving URLs needs a key store (422).
+ */
+export function applyRpcUrlSettings(
+  body: NetworksBody,
+  fileNetworks: unknown,
+  sealed: RpcUrlMap,
+  opts: { canSeal: boolean; configFile: string },
+): { urls: RpcUrlMap; changed: boolean } {
+  const inFile = asObject(fileNetworks);
+  const next: Record<string, readonly string[]> = { ...sealed };
+  let changed = false;
+  for (const [id, change] of Object.entries(body.networks)) {
+    if (change.rpc_urls === undefined) continue;
+    const param = `networks.${id}.rpc_urls`;
+    const fileUrls = asObject(inFile[id]).rpcUrls;
+    if (Array.isArray(fileUrls) && fileUrls.length > 0) {
+      if (sameUrls(mergeRpcUrls(change.rpc_urls, fileUrls as string[]), fileUrls as string[])) continue;
+      throw new ApiError(409, 'invalid_request_error', 'rpc_urls_in_config_file', `${param}: ${opts.configFile} lists networks.${id}.rpcUrls, written there by hand, and those win over URLs saved here. Edit them in that file, or remove them from it to manage ${id}'s RPC URLs from the dashboard.`, param);
+    }
+    const stored = sealed[id] ?? [];
+    const merged = mergeRpcUrls(change.rpc_urls, stored);
+    merged.forEach((url, i) => {
+      if (!isRpcUrl(url)) throw new ApiError(400, 'invalid_request_error', 'parameter_invalid', `${param}[${i}]: must be an absolute http:// or https:// URL`, `${param}[${i}]`);
+      // A redacted URL that matches no saved one would be saved with "***" in place of its key.
+      if (url.includes('***')) throw new ApiError(400, 'invalid_request_error', 'parameter_invalid', `${param}[${i}]: is shown redacted and matches no saved URL; type the whole URL`, `${param}[${i}]`);
+    });
+    if (sameUrls(merged, stored)) continue;
+    if (merged.length > 0 && !opts.canSeal) {
+      throw new ApiError(422, 'invalid_request_error', 'key_store_required', `${param}: RPC URLs often carry API keys, so the dashboard keeps them encrypted with the key store, and this node has none. Set up the OS keychain or a passphrase (KASSA_PASSPHRASE) and restart the node, or write the URLs yourself in ${opts.configFile} as networks.${id}.rpcUrls.`, param);
+    }
+    if (merged.length > 0) next[id] = merged;
+    else delete next[id];
+    changed = true;
+  }
+  return { urls: next, changed };
 }

@@ -1,15 +1,17 @@
 // Settings: the store (applies at once, kept in the database and config.json alike), networks and
-// RPC (config.json; the watchers start with the node, so a restart applies them), notifications,
-// a database backup, and the tunnel.
+// RPC (enabled and confirmations in config.json, RPC URLs sealed in the database as they may hold
+// API keys; the watchers start with the node, so a restart applies them), notifications, a
+// database backup, and the tunnel.
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { redactRpcUrl } from '../../chains/evm/rpc-failover.ts';
 import { ConfigSchema, type KassaConfig } from '../../config/config.ts';
+import { chooseRpcUrls, readSealedRpcUrls, saveSealedRpcUrls, type RpcUrlMap } from '../../config/sealed-rpc-urls.ts';
 import { listNetworks } from '../../money/assets.ts';
 import { backupDatabase } from '../../storage/db.ts';
 import type { AdminOutput } from '../contract.ts';
 import type { AdminHandlers } from '../handler-types.ts';
-import { applyNetworkSettings, applyStoreSettings, readConfigFile, validateConfigFile, writeConfigFile } from './config-file.ts';
+import { applyNetworkSettings, applyRpcUrlSettings, applyStoreSettings, configPath, readConfigFile, validateConfigFile, writeConfigFile } from './config-file.ts';
 import { ADMIN_STORE_ID, notificationPrefs, SETTING, type HandlerContext } from './context.ts';
 import { keyStoreView } from './setup.ts';
 
@@ -55,9 +57,19 @@ export function settingsHandlers(ctx: HandlerContext): Pick<AdminHandlers, Setti
     return deps.config;
   }
 
+  /** The dashboard's sealed RPC URLs; none when they cannot be opened (the node said why at start). */
+  function savedRpcUrls(): RpcUrlMap {
+    try {
+      return readSealedRpcUrls(storage.secrets, deps.keyStore.dataKey);
+    } catch {
+      return {};
+    }
+  }
+
   function view(): AdminOutput<'GET /settings'> {
     const store = storage.stores.get(ADMIN_STORE_ID)!;
     const config = savedConfig();
+    const sealedRpcUrls = savedRpcUrls();
     const urls = deps.urls();
     const backup = settings.getSetting(SETTING.backupLast) as { path?: unknown; at?: unknown } | null;
     return {
@@ -77,7 +89,8 @@ export function settingsHandlers(ctx: HandlerContext): Pick<AdminHandlers, Setti
             name: n.name,
             family: n.family,
             enabled: c?.enabled ?? false,
-            rpc_urls: (c?.rpcUrls ?? []).map(redactRpcUrl),
+            // What the next start uses (config.json's when it lists some, else the dashboard's); [] = the defaults.
+            rpc_urls: chooseRpcUrls(c?.rpcUrls, sealedRpcUrls[n.id], []).urls.map(redactRpcUrl),
             default_rpc_urls: [...n.defaultRpcUrls],
             confirmations: c?.confirmations ?? n.defaultConfirmations,
             default_confirmations: n.defaultConfirmations,
@@ -130,10 +143,13 @@ export function settingsHandlers(ctx: HandlerContext): Pick<AdminHandlers, Setti
         const field = path[2] === 'rpcUrls' ? `rpc_urls${typeof path[3] === 'number' ? `[${path[3]}]` : ''}` : path[2] === undefined ? '' : String(path[2]);
         return `networks.${path[1]}${field ? `.${field}` : ''}`;
       });
-      if (JSON.stringify(raw.networks ?? {}) !== JSON.stringify(before.networks ?? {})) {
-        writeConfigFile(deps.home, raw);
+      const rpc = applyRpcUrlSettings(body, raw.networks, savedRpcUrls(), { canSeal: deps.keyStore.dataKey !== null, configFile: configPath(deps.home) });
+      const fileChanged = JSON.stringify(raw.networks ?? {}) !== JSON.stringify(before.networks ?? {});
+      if (rpc.changed) saveSealedRpcUrls(storage, deps.keyStore.dataKey, rpc.urls, ctx.clock());
+      if (fileChanged) writeConfigFile(deps.home, raw);
+      if (rpc.changed || fileChanged) {
         ctx.markRestartRequired();
-        deps.logger.info({ networks: Object.keys(body.networks) }, 'network settings saved to config.json; they apply when the node restarts');
+        deps.logger.info({ networks: Object.keys(body.networks), rpcUrlsSealed: rpc.changed }, 'network settings saved (config.json; RPC URLs sealed in the database); they apply when the node restarts');
       }
       return { restart_required: ctx.restartRequired() };
     },

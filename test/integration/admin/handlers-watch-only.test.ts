@@ -1,6 +1,9 @@
 // The wizard on a node without a key store (no devnet): a new or imported seed is refused with
-// the reason, watch-only keys make the live wallet; and a session holds at most 20 live streams.
+// the reason, watch-only keys make the live wallet, RPC URLs cannot be saved (nothing to seal them
+// with); and a session holds at most 20 live streams.
 import { HDKey } from '@scure/bip32';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminApiError } from '../../../src-server/admin/client.ts';
 import { mnemonicToSeed } from '../../../src-server/wallet/mnemonic.ts';
@@ -60,6 +63,19 @@ describe('no key store', () => {
 
     await admin.client.call('POST /setup/mode', { body: { mode: 'live' } });
     expect((await admin.client.call('POST /setup/complete')).complete).toBe(true);
+  });
+
+  it('RPC URLs need a key store to be saved; enabling networks and confirmations do not', async () => {
+    const refused = await expectAdminError(
+      admin.client.call('PUT /settings/networks', { body: { networks: { bsc: { enabled: true, rpc_urls: ['https://bsc.example/v1/0123456789abcdef0123456789'] } } } }),
+      422,
+      'key_store_required',
+    );
+    expect(refused.param).toBe('networks.bsc.rpc_urls');
+    expect(refused.message).toMatch(/KASSA_PASSPHRASE/);
+    expect(refused.message).toContain(join(node.home, 'config.json'));
+    expect(await admin.client.call('PUT /settings/networks', { body: { networks: { bsc: { enabled: true, confirmations: 20, rpc_urls: [] } } } })).toEqual({ restart_required: true });
+    expect(JSON.parse(readFileSync(join(node.home, 'config.json'), 'utf8')).networks).toEqual({ bsc: { enabled: true, confirmations: 20 } });
   });
 
   it('at most 20 open streams per session; closing one frees its place', async () => {

@@ -1,7 +1,7 @@
 // The dashboard's admin API against a real node (child process, its own anvil, real HTTP), signed
 // in through the one-time URL it prints: the setup wizard, invoices (filters, search, pages, CSV,
 // detail, cancel, accept-late, simulate, the live stream), redelivery, webhooks, API keys,
-// settings into config.json and a backup that opens as SQLite.
+// settings into config.json (RPC URLs sealed in the database) and a backup that opens as SQLite.
 import Database from 'better-sqlite3';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -425,20 +425,24 @@ describe('settings', () => {
     await expectAdminError(call('PUT /settings/store', { body: { expires_in: 10 } }), 400, 'expires_in');
   });
 
-  it('network settings go to config.json and ask for a restart; redacted URLs keep the stored secret', async () => {
+  it('network settings go to config.json and ask for a restart; RPC URLs are sealed, and redacted ones keep the stored secret', async () => {
     const secretUrl = 'https://bsc.example/v1/0123456789abcdef0123456789';
     expect(await call('PUT /settings/networks', { body: { networks: { bsc: { enabled: true, rpc_urls: [secretUrl], confirmations: 20 } } } })).toEqual({ restart_required: true });
-    expect(configFile().networks.bsc).toEqual({ enabled: true, rpcUrls: [secretUrl], confirmations: 20 });
+    // The URL may carry an API key: sealed in the database, never in config.json.
+    expect(configFile().networks.bsc).toEqual({ enabled: true, confirmations: 20 });
+    expect(readFileSync(join(home, 'config.json'), 'utf8')).not.toContain('0123456789abcdef');
     const view = await call('GET /settings');
     const bsc = view.networks.find((n) => n.id === 'bsc')!;
     expect(bsc).toMatchObject({ enabled: true, confirmations: 20, default_confirmations: 15, rpc_urls: ['https://bsc.example/v1/***'] });
     expect(view.networks.map((n) => n.id)).not.toContain('devnet');
     expect(view.node.restart_required).toBe(true);
-    // The form sent back as shown: the stored URL (with its key) stays.
+    // The form sent back as shown: the stored URL (with its key) stays; "***" alone would be refused.
     await call('PUT /settings/networks', { body: { networks: { bsc: { enabled: true, rpc_urls: bsc.rpc_urls } } } });
-    expect(configFile().networks.bsc.rpcUrls).toEqual([secretUrl]);
+    expect((await call('GET /settings')).networks.find((n) => n.id === 'bsc')!.rpc_urls).toEqual(['https://bsc.example/v1/***']);
+    await expectAdminError(call('PUT /settings/networks', { body: { networks: { bsc: { enabled: true, rpc_urls: ['https://elsewhere.example/v1/***'] } } } }), 400, 'networks.bsc.rpc_urls[0]');
     await call('PUT /settings/networks', { body: { networks: { bsc: { enabled: false, rpc_urls: [] } } } });
     expect(configFile().networks.bsc).toEqual({ enabled: false, confirmations: 20 });
+    expect((await call('GET /settings')).networks.find((n) => n.id === 'bsc')!.rpc_urls).toEqual([]);
     await expectAdminError(call('PUT /settings/networks', { body: { networks: { devnet: { enabled: true } } } }), 400, 'networks.devnet');
     await expectAdminError(call('PUT /settings/networks', { body: { networks: { tron: { enabled: true, rpc_urls: ['nope'] } } } }), 400, 'networks.tron.rpc_urls[0]');
   });
