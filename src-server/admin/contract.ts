@@ -126,6 +126,8 @@ export const NetworkSetting = z.object({
   family: z.enum(['evm', 'tron', 'bitcoin']),
   enabled: z.boolean(),
   rpc_urls: z.array(z.string()).describe('Redacted for display.'),
+  /** Where the next start takes them from: config.json (written by hand, wins), the dashboard (sealed), or the defaults. */
+  rpc_urls_source: z.enum(['config_file', 'dashboard', 'default']),
   default_rpc_urls: z.array(z.string()),
   confirmations: z.number().int(),
   default_confirmations: z.number().int(),

@@ -5,6 +5,13 @@ import type { Out } from '../lib/api.ts';
 import { api, fieldError, formError, useSubmit } from '../lib/api.ts';
 import { Checkbox, Field, FormError } from './ui.tsx';
 
+/** Where the node takes this network's RPC URLs from at its next start. */
+const RPC_SOURCE_HINT = {
+  config_file: 'Listed by hand in config.json, which wins: edit them there.',
+  dashboard: 'Saved here, encrypted with the key store.',
+  default: 'Using the public defaults.',
+} as const;
+
 type NetworkSetting = Out<'GET /settings'>['networks'][number];
 type CheckView = Out<'POST /setup/networks/check'>;
 
@@ -98,7 +105,7 @@ function NetworkRow({ network: n, draft, onChange, error }: { network: NetworkSe
         <>
           <Field
             label={`${n.name} RPC URLs`}
-            hint={n.default_rpc_urls.length ? `One per line, tried in order. Empty: the defaults (${n.default_rpc_urls.join(', ')}).` : 'One per line, tried in order.'}
+            hint={`${RPC_SOURCE_HINT[n.rpc_urls_source]} ${n.default_rpc_urls.length ? `One per line, tried in order. Empty: the defaults (${n.default_rpc_urls.join(', ')}).` : 'One per line, tried in order.'}`}
             error={fieldError(error, `${base}.rpc_urls`) ?? fieldError(check.error, 'rpc_urls')}
           >
             {(p) => (

@@ -84,13 +84,15 @@ export function settingsHandlers(ctx: HandlerContext): Pick<AdminHandlers, Setti
         .filter((n) => LIVE_NETWORK_IDS.has(n.id))
         .map((n) => {
           const c = config.networks[n.id as keyof KassaConfig['networks']];
+          const chosen = chooseRpcUrls(c?.rpcUrls, sealedRpcUrls[n.id], []);
           return {
             id: n.id,
             name: n.name,
             family: n.family,
             enabled: c?.enabled ?? false,
             // What the next start uses (config.json's when it lists some, else the dashboard's); [] = the defaults.
-            rpc_urls: chooseRpcUrls(c?.rpcUrls, sealedRpcUrls[n.id], []).urls.map(redactRpcUrl),
+            rpc_urls: chosen.urls.map(redactRpcUrl),
+            rpc_urls_source: chosen.source,
             default_rpc_urls: [...n.defaultRpcUrls],
             confirmations: c?.confirmations ?? n.defaultConfirmations,
             default_confirmations: n.defaultConfirmations,

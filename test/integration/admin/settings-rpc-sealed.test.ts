@@ -72,7 +72,12 @@ describe('dashboard-saved RPC URLs', () => {
     expect(configFile().networks).toEqual({ ethereum: { enabled: true, confirmations: 2 } });
 
     const ethereum = (await client.call('GET /settings')).networks.find((n) => n.id === 'ethereum')!;
-    expect(ethereum).toMatchObject({ enabled: true, confirmations: 2, rpc_urls: [shownUrl()] });
+    expect(ethereum).toMatchObject({ enabled: true, confirmations: 2, rpc_urls: [shownUrl()], rpc_urls_source: 'dashboard' });
+    // "Check connection" on the URL as shown checks the saved one, key and all (the proxy sees the key's path).
+    rpc.paths.length = 0;
+    const check = await client.call('POST /setup/networks/check', { body: { network: 'ethereum', rpc_urls: ethereum.rpc_urls } });
+    expect(check).toMatchObject({ ok: true, results: [{ url: shownUrl(), ok: true, chain_id: 1 }] });
+    expect(new Set(rpc.paths)).toEqual(new Set([`/v3/${KEY}`]));
     // The form sent back as shown keeps the saved URL (a literal "***" would be refused).
     await client.call('PUT /settings/networks', { body: { networks: { ethereum: { enabled: true, rpc_urls: ethereum.rpc_urls } } } });
     expect((await client.call('GET /settings')).networks.find((n) => n.id === 'ethereum')!.rpc_urls).toEqual([shownUrl()]);
@@ -106,6 +111,7 @@ describe('dashboard-saved RPC URLs', () => {
 
     const ethereum = (await client.call('GET /settings')).networks.find((n) => n.id === 'ethereum')!;
     expect(ethereum.rpc_urls).toEqual([`${chain.rpcUrl}/?***`]);
+    expect(ethereum.rpc_urls_source).toBe('config_file');
     const refused = await client.call('PUT /settings/networks', { body: { networks: { ethereum: { enabled: true, rpc_urls: [keyedUrl()] } } } }).then(
       () => null,
       (err: unknown) => err,
