@@ -1,8 +1,9 @@
 // Invoices: the filtered, searchable table (JSON pages and a streamed CSV), one invoice's detail
 // (events, webhook deliveries, what can be done), the operator's actions on it, and a new invoice
 // made through the same payments service as the merchant API's create.
-import { createPaymentSimulator } from '../../checkout/simulate-payment.ts';
+import { createPaymentSimulator, type SimulateOutcome } from '../../checkout/simulate-payment.ts';
 import { conflict, invalidParam, notFound, unprocessable } from '../../http/errors.ts';
+import { formatAmount } from '../../money/amount.ts';
 import { resolveNetwork } from '../../money/assets.ts';
 import { canAcceptLate, canCancel } from '../../payments/lifecycle.ts';
 import { dueUnits } from '../../payments/payment-intents-service.ts';
@@ -38,6 +39,14 @@ const CSV_COLUMNS = [
 ] as const;
 const CSV_PAGE = 200;
 const DETAIL_DELIVERIES = 100;
+
+/** The devnet refused to send more than the faucet holds (a token revert or a native balance), anywhere in the cause chain. */
+export function faucetCannotPay(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++) {
+    if (/exceeds balance|insufficient funds/i.test(e.message)) return true;
+  }
+  return false;
+}
 
 export function invoiceHandlers(ctx: HandlerContext): Pick<AdminHandlers, InvoiceRoutes> {
   const { deps } = ctx;
@@ -188,7 +197,14 @@ export function invoiceHandlers(ctx: HandlerContext): Pick<AdminHandlers, Invoic
       const row = intentRow(params.id);
       // Live intents have no simulator at all: the same answer as an unknown id.
       if (row.livemode === 1) throw notFound('payment_intent', params.id);
-      const outcome = await simulator.simulate(row.id);
+      let outcome: SimulateOutcome;
+      try {
+        outcome = await simulator.simulate(row.id);
+      } catch (err) {
+        // An invoice larger than the faucet holds is the operator's input, not a fault of the node (was a 500).
+        if (faucetCannotPay(err)) throw unprocessable('faucet_insufficient', `The devnet faucet does not hold ${formatAmount(dueUnits(row), row.decimals)} ${row.asset}, so this invoice cannot be paid by simulation; simulate a smaller invoice.`);
+        throw err;
+      }
       if (!outcome.ok) {
         switch (outcome.reason) {
           case 'not_found':
