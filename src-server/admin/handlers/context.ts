@@ -4,6 +4,7 @@ import type { Caller, PaymentIntentObject } from '../../payments/payment-intents
 import type { WebhookEndpointObject } from '../../webhooks/webhook-objects.ts';
 import type { AdminHandlerDeps } from './index.ts';
 import type { Mode, PaymentIntentView, WebhookEndpointView } from '../contract.ts';
+import { readSealedRpcUrls, type RpcUrlMap } from '../../config/sealed-rpc-urls.ts';
 import { createSyncReporter } from './sync.ts';
 
 export const ADMIN_STORE_ID = 'st_default';
@@ -63,6 +64,14 @@ export function createHandlerContext(deps: AdminHandlerDeps) {
     restartRequired(): boolean {
       const value = settings.getSetting(SETTING.restartRequired) as { since?: unknown } | null;
       return typeof value?.since === 'string' && Date.parse(value.since) >= startedAt.getTime();
+    },
+    /** The dashboard's sealed RPC URLs; none when they cannot be opened (the node said why at start). */
+    savedRpcUrls(): RpcUrlMap {
+      try {
+        return readSealedRpcUrls(deps.storage.secrets, deps.keyStore.dataKey);
+      } catch {
+        return {};
+      }
     },
     markRestartRequired(): void {
       settings.putSetting(SETTING.restartRequired, { since: clock().toISOString() });

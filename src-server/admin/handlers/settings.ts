@@ -6,7 +6,7 @@ import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { redactRpcUrl } from '../../chains/evm/rpc-failover.ts';
 import { ConfigSchema, type KassaConfig } from '../../config/config.ts';
-import { chooseRpcUrls, readSealedRpcUrls, saveSealedRpcUrls, type RpcUrlMap } from '../../config/sealed-rpc-urls.ts';
+import { chooseRpcUrls, saveSealedRpcUrls } from '../../config/sealed-rpc-urls.ts';
 import { listNetworks } from '../../money/assets.ts';
 import { backupDatabase } from '../../storage/db.ts';
 import type { AdminOutput } from '../contract.ts';
@@ -57,19 +57,10 @@ export function settingsHandlers(ctx: HandlerContext): Pick<AdminHandlers, Setti
     return deps.config;
   }
 
-  /** The dashboard's sealed RPC URLs; none when they cannot be opened (the node said why at start). */
-  function savedRpcUrls(): RpcUrlMap {
-    try {
-      return readSealedRpcUrls(storage.secrets, deps.keyStore.dataKey);
-    } catch {
-      return {};
-    }
-  }
-
   function view(): AdminOutput<'GET /settings'> {
     const store = storage.stores.get(ADMIN_STORE_ID)!;
     const config = savedConfig();
-    const sealedRpcUrls = savedRpcUrls();
+    const sealedRpcUrls = ctx.savedRpcUrls();
     const urls = deps.urls();
     const backup = settings.getSetting(SETTING.backupLast) as { path?: unknown; at?: unknown } | null;
     return {
@@ -145,7 +136,7 @@ export function settingsHandlers(ctx: HandlerContext): Pick<AdminHandlers, Setti
         const field = path[2] === 'rpcUrls' ? `rpc_urls${typeof path[3] === 'number' ? `[${path[3]}]` : ''}` : path[2] === undefined ? '' : String(path[2]);
         return `networks.${path[1]}${field ? `.${field}` : ''}`;
       });
-      const rpc = applyRpcUrlSettings(body, raw.networks, savedRpcUrls(), { canSeal: deps.keyStore.dataKey !== null, configFile: configPath(deps.home) });
+      const rpc = applyRpcUrlSettings(body, raw.networks, ctx.savedRpcUrls(), { canSeal: deps.keyStore.dataKey !== null, configFile: configPath(deps.home) });
       const fileChanged = JSON.stringify(raw.networks ?? {}) !== JSON.stringify(before.networks ?? {});
       if (rpc.changed) saveSealedRpcUrls(storage, deps.keyStore.dataKey, rpc.urls, ctx.clock());
       if (fileChanged) writeConfigFile(deps.home, raw);

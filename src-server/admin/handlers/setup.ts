@@ -9,7 +9,7 @@ import type { AddressScheme } from '../../wallet/derive.ts';
 import type { AdminOutput } from '../contract.ts';
 import type { AdminHandlers } from '../handler-types.ts';
 import { ADMIN_STORE_ID, SETTING, type HandlerContext } from './context.ts';
-import { chooseRpcUrls, readSealedRpcUrls, type RpcUrlMap } from '../../config/sealed-rpc-urls.ts';
+import { chooseRpcUrls } from '../../config/sealed-rpc-urls.ts';
 import { mergeRpcUrls } from './config-file.ts';
 import { checkRpcUrls, firstNonHttpUrl } from './network-check.ts';
 import { checkConfirmWords, createSeedDrafts } from './seed-drafts.ts';
@@ -53,14 +53,6 @@ export function walletApiError(err: WalletError, param: string | null): ApiError
 export function setupHandlers(ctx: HandlerContext): Pick<AdminHandlers, SetupRoutes> {
   const { deps, settings } = ctx;
   const drafts = createSeedDrafts({ now: () => ctx.clock().getTime(), generate: generateMnemonic });
-  /** The dashboard's sealed RPC URLs; none when they cannot be opened (the node said why at start). */
-  const savedRpcUrls = (): RpcUrlMap => {
-    try {
-      return readSealedRpcUrls(deps.storage.secrets, deps.keyStore.dataKey);
-    } catch {
-      return {};
-    }
-  };
 
   function view(): AdminOutput<'GET /setup'> {
     const keys = deps.apiKeys.list().filter((k) => k.revoked_at === null && k.store_id === ADMIN_STORE_ID);
@@ -165,7 +157,7 @@ export function setupHandlers(ctx: HandlerContext): Pick<AdminHandlers, SetupRou
       if (bad >= 0) throw invalidParam(`rpc_urls[${bad}]`, `rpc_urls[${bad}]: must be an absolute http:// or https:// URL`);
       const configured = network.id === 'devnet' ? undefined : deps.config.networks[network.id]?.backend;
       // URLs as the settings page shows them (redacted) are checked as stored, key included.
-      const stored = network.id === 'devnet' ? [] : chooseRpcUrls(deps.config.networks[network.id]?.rpcUrls, savedRpcUrls()[network.id], []).urls;
+      const stored = network.id === 'devnet' ? [] : chooseRpcUrls(deps.config.networks[network.id]?.rpcUrls, ctx.savedRpcUrls()[network.id], []).urls;
       const results = await checkRpcUrls({ network, urls: mergeRpcUrls(body.rpc_urls, stored), backend: configured, fetch: deps.fetch });
       return { network: network.id, ok: results.every((r) => r.ok), results };
     },
